@@ -1,0 +1,1 @@
+"""Branches, users, roles and access tokens."""

@@ -1,0 +1,53 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, has_request_context, request, send_from_directory
+
+from field_api import cli, models  # noqa: F401  (models: every table known to the metadata)
+from field_api.accounts import routes as accounts_routes
+from field_api.clock import Clock
+from field_api.config import load_config
+from field_api.db import configure_engine
+from field_api.extensions import api, db, limiter, migrate
+from field_api.health.routes import health
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Create and configure the app: config, database, API blueprints and commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    app.extensions["clock"] = clock or Clock()
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, write_intent=_write_intent)
+
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    accounts_routes.register(api)
+    app.register_blueprint(health)
+
+    @app.get("/api/docs/static/<path:filename>")
+    def swagger_ui_static(filename: str):
+        """Swagger UI's files, served from the installed package (no CDN)."""
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    cli.register(app)
+    return app
+
+
+def _write_intent() -> bool:
+    # Outside a request (commands, the worker) assume a writer; GETs only read.
+    return not has_request_context() or request.method not in SAFE_METHODS

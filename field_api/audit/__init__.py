@@ -1,0 +1,1 @@
+"""The append-only audit trail: who changed or read what, when, from where."""

@@ -1,0 +1,4 @@
+"""Every domain's models, imported so that the metadata (and Alembic) knows all tables."""
+
+from field_api.accounts.models import AccessToken, Branch, User  # noqa: F401
+from field_api.audit.models import AuditEvent  # noqa: F401

@@ -1,0 +1,34 @@
+"""Base schema, field types and shapes shared by every resource."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+
+class BaseSchema(ma.Schema):
+    """Refuses unknown fields, so a typo is an error and not silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 instant with an offset; returned in UTC."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat()
+
+
+def text(max_length: int, **kwargs) -> fields.String:
+    """A string with a length limit (and at least one character unless allow_empty)."""
+    minimum = 0 if kwargs.pop("allow_empty", False) else 1
+    return fields.String(validate=validate.Length(min=minimum, max=max_length), **kwargs)

@@ -1,0 +1,111 @@
+"""Fixtures: a fresh app and database per test, on SQLite or on PostgreSQL (FIELD_API_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from field_api.app import create_app
+from field_api.clock import SettableClock
+from field_api.extensions import db
+from tests.factories.accounts import AccountFactory
+
+START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
+POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
+
+
+def _upgrade(url: str, instance: str) -> None:
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t" * 40}, clock=SettableClock(START))
+    app.instance_path = instance
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def _worker_postgres_url(worker_id: str) -> str:
+    """Each xdist worker gets its own database next to the given one."""
+    url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    if worker_id in ("master", ""):
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker_id}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, worker_id):
+    """A database migrated to head once per session: a SQLite file to copy, or a PostgreSQL URL."""
+    instance = str(tmp_path_factory.mktemp("instance"))
+    if POSTGRES_URL:
+        url = _worker_postgres_url(worker_id)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+        _upgrade(url, instance)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _upgrade(f"sqlite:///{path}", instance)
+    return path
+
+
+@pytest.fixture
+def clock():
+    """The test clock: set it or advance it; nothing waits."""
+    return SettableClock(START)
+
+
+@pytest.fixture
+def app(database_template, tmp_path, clock):
+    """A fresh app on a fresh database."""
+    if POSTGRES_URL:
+        url = database_template
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-" + "x" * 32,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PASSWORD_HASH_CHEAP": True,
+    }, clock=clock)
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if POSTGRES_URL:
+            tables = [t.name for t in db.metadata.sorted_tables]
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Flask's CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def accounts(app, client):
+    """Makes branches, users and their tokens."""
+    with app.app_context():
+        yield AccountFactory(app, client)

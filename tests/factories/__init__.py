@@ -1,0 +1,1 @@
+"""Small factories per domain, writing through the real services and database."""

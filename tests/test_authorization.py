@@ -1,0 +1,90 @@
+"""Every endpoint declares its roles, and every role gets the answer the table says.
+
+The table is the one list of who may call what. A new endpoint without a row fails
+`test_every_endpoint_has_a_row`. The hardening issue extends the rows with record ownership.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from field_api.accounts.models import Role
+
+ALL = frozenset(Role)
+ADMIN, MANAGER, COORDINATOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR
+PUBLIC = None
+
+# (method, rule) -> roles allowed (PUBLIC: no token needed)
+TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ALL,
+    ("GET", "/api/v1/me"): ALL,
+    ("GET", "/api/v1/users"): frozenset({ADMIN, MANAGER}),
+    ("POST", "/api/v1/users"): frozenset({ADMIN, MANAGER}),
+    ("GET", "/api/v1/users/<int:user_id>"): frozenset({ADMIN, MANAGER}),
+    ("POST", "/api/v1/users/<int:user_id>/deactivate"): frozenset({ADMIN, MANAGER}),
+    ("GET", "/api/v1/branches"): ALL,
+    ("POST", "/api/v1/branches"): frozenset({ADMIN}),
+    ("GET", "/api/v1/branches/<string:code>"): ALL,
+}
+
+NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
+           "/healthz", "/readyz"}
+
+
+def api_endpoints(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule in NOT_API:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule
+
+
+def test_every_endpoint_has_a_row(app):
+    missing = {(m, r.rule) for m, r in api_endpoints(app)} - set(TABLE)
+    assert not missing, f"add these endpoints to the authorization table: {sorted(missing)}"
+
+
+def test_every_endpoint_declares_the_roles_of_its_row(app):
+    for method, rule in api_endpoints(app):
+        view = app.view_functions[rule.endpoint]
+        handler = getattr(view.view_class, method.lower())
+        declared = getattr(handler, "allowed_roles", None)
+        assert declared == TABLE[(method, rule.rule)], f"{method} {rule.rule}"
+
+
+def _url(rule: str) -> str:
+    return rule.replace("<int:user_id>", "999999").replace("<string:code>", "NOPE")
+
+
+CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC for role in Role]
+
+
+@pytest.mark.parametrize("method, rule, role", CASES, ids=[f"{m} {r} {role.value}" for m, r, role in CASES])
+def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, role):
+    signed = accounts.sign_in(role, "HQ" if role is ADMIN else "SZ")
+    response = client.open(_url(rule), method=method, headers=signed.headers, json={})
+    if role in TABLE[(method, rule)]:
+        assert response.status_code not in (401, 403), response.json
+    else:
+        assert response.status_code == 403, response.json
+
+
+@pytest.mark.parametrize("method, rule", [(m, r) for (m, r), roles in TABLE.items() if roles is not PUBLIC])
+@pytest.mark.parametrize("credential", ["none", "forged", "expired", "revoked", "deactivated"])
+def test_no_endpoint_answers_without_a_valid_token(app, accounts, client, clock, method, rule, credential):
+    headers = {}
+    if credential == "forged":
+        headers = {"Authorization": "Bearer forged"}
+    elif credential != "none":
+        signed = accounts.sign_in(Role.ADMIN, "HQ")
+        headers = signed.headers
+        if credential == "expired":
+            clock.advance(hours=app.config["TOKEN_TTL_HOURS"] + 1)
+        elif credential == "revoked":
+            assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+        else:
+            other_admin = accounts.sign_in(Role.ADMIN, "HQ")
+            client.post(f"/api/v1/users/{signed.user.id}/deactivate", headers=other_admin.headers)
+    response = client.open(_url(rule), method=method, headers=headers, json={})
+    assert response.status_code == 401
