@@ -16,6 +16,8 @@ from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from geo.datum import Datum
+from schemas.geo import canonical_datum
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -43,6 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     def swagger_ui_static(filename: str):
         """Swagger UI's files, served from the installed package (no CDN)."""
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    datum = Datum(app.config["DATUM"])
+    canonical_datum.set(datum)
+
+    @app.before_request
+    def _canonical_datum() -> None:
+        canonical_datum.set(datum)
 
     cli.register(app)
     return app

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "REDIS_URL": None,
     "TIMEZONE": "Asia/Shanghai",
+    "DATUM": "wgs84",
     "TOKEN_TTL_HOURS": 12,
     "LOGIN_LIMIT_PER_USERNAME": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "60 per 15 minutes",
@@ -47,6 +48,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         ZoneInfo(cfg["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"FIELD_API_TIMEZONE={cfg['TIMEZONE']!r} is not an IANA time zone") from exc
+
+    if cfg["DATUM"] not in ("wgs84", "gcj02"):
+        raise ConfigError(f"FIELD_API_DATUM={cfg['DATUM']!r}: the canonical datum is wgs84 or gcj02")
 
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["DATABASE_URL"] or f"sqlite:///{instance / 'field_api.sqlite3'}")
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
