@@ -13,6 +13,7 @@ from field_api.app import create_app
 from field_api.clock import SettableClock
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory
+from tests.factories.dispatch import DispatchFactory
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
 POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
@@ -109,3 +110,16 @@ def accounts(app, client):
     """Makes branches, users and their tokens."""
     with app.app_context():
         yield AccountFactory(app, client)
+
+
+@pytest.fixture
+def dispatching(app, client, accounts):
+    """Makes zones, cases and dispatches."""
+    return DispatchFactory(app, client, accounts)
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session, for checking results in the real database."""
+    with app.app_context():
+        yield db.session
