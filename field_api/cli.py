@@ -12,6 +12,7 @@ from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
+from field_api.tracking.commands import positions_cli
 
 
 def register(app: Flask) -> None:
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(branches_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(positions_cli)
 
 
 def _fail(error: DomainError) -> None:

@@ -2,3 +2,4 @@
 
 from field_api.accounts.models import AccessToken, Branch, User  # noqa: F401
 from field_api.audit.models import AuditEvent  # noqa: F401
+from field_api.tracking.models import Device, DutyInterval, Fix, LatestPosition  # noqa: F401

@@ -13,6 +13,7 @@ from field_api.app import create_app
 from field_api.clock import SettableClock
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory
+from tests.factories.tracking import TrackingFactory
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
 POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
@@ -109,3 +110,9 @@ def accounts(app, client):
     """Makes branches, users and their tokens."""
     with app.app_context():
         yield AccountFactory(app, client)
+
+
+@pytest.fixture
+def tracking(client, clock):
+    """Posts fixes, duty changes and devices through the API."""
+    return TrackingFactory(client, clock)

@@ -11,7 +11,7 @@ import pytest
 from field_api.accounts.models import Role
 
 ALL = frozenset(Role)
-ADMIN, MANAGER, COORDINATOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR
+ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.SURVEYOR
 PUBLIC = None
 
 # (method, rule) -> roles allowed (PUBLIC: no token needed)
@@ -26,6 +26,18 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/branches"): ALL,
     ("POST", "/api/v1/branches"): frozenset({ADMIN}),
     ("GET", "/api/v1/branches/<string:code>"): ALL,
+    ("POST", "/api/v1/positions"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/me/duty"): frozenset({SURVEYOR}),
+    ("PUT", "/api/v1/me/duty"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/devices"): frozenset({SURVEYOR, COORDINATOR, MANAGER, ADMIN}),
+    ("POST", "/api/v1/devices"): frozenset({SURVEYOR, COORDINATOR, ADMIN}),
+    ("DELETE", "/api/v1/devices/<int:device_id>"): frozenset({SURVEYOR, COORDINATOR, ADMIN}),
+    ("GET", "/api/v1/surveyors/<int:surveyor_id>/track"): ALL,
+    # Tracker apps authenticate with a device token (OsmAnd's `id`, OwnTracks' Basic password), not a bearer
+    # token: public in this table's sense, and tested in test_tracker_apps.py.
+    ("GET", "/api/v1/ingest/osmand"): PUBLIC,
+    ("POST", "/api/v1/ingest/osmand"): PUBLIC,
+    ("POST", "/api/v1/ingest/owntracks"): PUBLIC,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
@@ -54,7 +66,9 @@ def test_every_endpoint_declares_the_roles_of_its_row(app):
 
 
 def _url(rule: str) -> str:
-    return rule.replace("<int:user_id>", "999999").replace("<string:code>", "NOPE")
+    for placeholder in ("<int:user_id>", "<int:device_id>", "<int:surveyor_id>"):
+        rule = rule.replace(placeholder, "999999")
+    return rule.replace("<string:code>", "NOPE")
 
 
 CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC for role in Role]
