@@ -19,6 +19,8 @@ from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from field_api.tracking import routes as tracking_routes
+from field_api.tracking import settings as tracking_settings
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum, output_datum
 
@@ -30,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    tracking_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
     logging.basicConfig(level=logging.INFO)
 
@@ -45,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     accounts_routes.register(api)
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)
+    tracking_routes.register(api)
     app.register_blueprint(health)
 
     @app.get("/api/docs/static/<path:filename>")

@@ -18,6 +18,7 @@ from field_api.extensions import db
 from field_api.zones import service as zones
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum
+from field_api.tracking.commands import positions_cli
 
 
 def register(app: Flask) -> None:
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(zones_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(positions_cli)
 
 
 def _fail(error: DomainError) -> None:

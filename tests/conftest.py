@@ -14,6 +14,7 @@ from field_api.clock import SettableClock
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory
 from tests.factories.dispatch import DispatchFactory
+from tests.factories.tracking import TrackingFactory
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
 POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
@@ -123,3 +124,9 @@ def session(app):
     """The app's database session, for checking results in the real database."""
     with app.app_context():
         yield db.session
+
+
+@pytest.fixture
+def tracking(client, clock):
+    """Posts fixes, duty changes and devices through the API."""
+    return TrackingFactory(client, clock)

@@ -42,6 +42,18 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/dispatches/<int:dispatch_id>/cancel"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/api/v1/dispatches/<int:dispatch_id>/excusals"): DESK,
     ("GET", "/api/v1/dispatches/<int:dispatch_id>/timeline"): ALL,
+    ("POST", "/api/v1/positions"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/me/duty"): frozenset({SURVEYOR}),
+    ("PUT", "/api/v1/me/duty"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/devices"): frozenset({SURVEYOR, COORDINATOR, MANAGER, ADMIN}),
+    ("POST", "/api/v1/devices"): frozenset({SURVEYOR, COORDINATOR, ADMIN}),
+    ("DELETE", "/api/v1/devices/<int:device_id>"): frozenset({SURVEYOR, COORDINATOR, ADMIN}),
+    ("GET", "/api/v1/surveyors/<int:surveyor_id>/track"): ALL,
+    # Tracker apps authenticate with a device token (OsmAnd's `id`, OwnTracks' Basic password), not a bearer
+    # token: public in this table's sense, and tested in test_tracker_apps.py.
+    ("GET", "/api/v1/ingest/osmand"): PUBLIC,
+    ("POST", "/api/v1/ingest/osmand"): PUBLIC,
+    ("POST", "/api/v1/ingest/owntracks"): PUBLIC,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
@@ -70,7 +82,7 @@ def test_every_endpoint_declares_the_roles_of_its_row(app):
 
 
 def _url(rule: str) -> str:
-    for param in ("<int:user_id>", "<int:case_id>", "<int:dispatch_id>"):
+    for param in ("<int:user_id>", "<int:case_id>", "<int:dispatch_id>", "<int:device_id>", "<int:surveyor_id>"):
         rule = rule.replace(param, "999999")
     return rule.replace("<string:code>", "NOPE").replace("<string:branch_code>", "NOPE")
 

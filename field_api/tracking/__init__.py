@@ -1,0 +1,1 @@
+"""Tracking: surveyors' devices, duty intervals, position fixes and their latest position."""

@@ -1,0 +1,198 @@
+"""Fix ingestion: a batch of one surveyor's fixes goes through the rules and into the database in bulk.
+
+One transaction per batch, one multi-row INSERT ... ON CONFLICT DO NOTHING (a fix is identified by
+surveyor and device time, so a retried batch stores nothing new), no ORM object per fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from field_api.dispatch import arrival
+from field_api.tracking.models import DutyInterval, Fix, LatestPosition, Source
+from geo import fixes as geo_fixes
+
+MAX_AHEAD = timedelta(minutes=5)
+MAX_AGE = timedelta(days=7)
+NEIGHBOURS = geo_fixes.LOOKBACK
+
+OUT_OF_RANGE = "coordinates_out_of_range"
+NULL_ISLAND = "null_island"
+IN_FUTURE = "device_time_in_future"
+TOO_OLD = "device_time_too_old"
+
+FIX = Fix.__table__
+LATEST = LatestPosition.__table__
+LATEST_COLUMNS = ("device_time", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "heading_deg", "battery",
+                  "source", "poor_accuracy")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The filtering thresholds: worse accuracy or faster implied speed marks a fix as unusable."""
+
+    max_accuracy_m: float = geo_fixes.DEFAULT_MAX_ACCURACY_M
+    max_speed_kmh: float = geo_fixes.DEFAULT_MAX_SPEED_KMH
+
+
+@dataclass
+class IngestResult:
+    """What became of a batch: counts, and the rejected fixes by their index in the request."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    off_duty: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """The counts on one line, for logs."""
+        return (f"accepted={self.accepted} duplicate={self.duplicate} off_duty={self.off_duty} "
+                f"rejected={len(self.rejected)}")
+
+
+def ingest(session: Session, *, surveyor_id: int, rows: Sequence[dict[str, Any]], source: Source,
+           device_id: int | None, now: datetime, limits: Limits) -> IngestResult:
+    """Store one surveyor's canonical-datum fixes by the rules, commit, and say what became of each."""
+    result = IngestResult()
+    candidates = _screen(rows, now, result)
+    if candidates:
+        candidates = _on_duty(session, surveyor_id, candidates, result)
+    if candidates:
+        _store(session, surveyor_id, candidates, source=source, device_id=device_id, now=now, limits=limits,
+               result=result)
+    session.commit()
+    return result
+
+
+def _screen(rows: Sequence[dict[str, Any]], now: datetime, result: IngestResult) -> list[dict[str, Any]]:
+    """Reject impossible fixes, clamp device times to the receipt time, and drop repeats within the batch."""
+    latest_allowed, earliest_allowed = now + MAX_AHEAD, now - MAX_AGE
+    kept: dict[datetime, dict[str, Any]] = {}
+    for index, row in enumerate(rows):
+        lat, lon, at = row["lat"], row["lon"], row["device_time"]
+        reason = None
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            reason = OUT_OF_RANGE
+        elif lat == 0.0 and lon == 0.0:
+            reason = NULL_ISLAND
+        elif at > latest_allowed:
+            reason = IN_FUTURE
+        elif at < earliest_allowed:
+            reason = TOO_OLD
+        if reason is not None:
+            result.rejected.append({"index": index, "reason": reason})
+            continue
+        # A clock set ahead gains nothing: the fix counts as taken when it was received.
+        at = min(at, now)
+        if at in kept:
+            result.duplicate += 1
+        else:
+            kept[at] = {**row, "device_time": at}
+    return list(kept.values())
+
+
+def _on_duty(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
+             result: IngestResult) -> list[dict[str, Any]]:
+    """Keep the fixes taken on duty or during an open dispatch; the rest are counted and dropped."""
+    times = [c["device_time"] for c in candidates]
+    first, last = min(times), max(times)
+    duty = session.execute(
+        sa.select(DutyInterval.started_at, DutyInterval.ended_at)
+        .where(DutyInterval.surveyor_id == surveyor_id, DutyInterval.started_at <= last,
+               sa.or_(DutyInterval.ended_at.is_(None), DutyInterval.ended_at > first))).all()
+    windows = arrival.active_dispatch_windows(session, [surveyor_id], first).get(surveyor_id, [])
+    covered = [(start, end, False) for start, end in duty] + [(start, end, True) for start, end in windows]
+    kept = [c for c in candidates if _covered(c["device_time"], covered)]
+    result.off_duty += len(candidates) - len(kept)
+    return kept
+
+
+def _covered(at: datetime, periods: Iterable[tuple[datetime, datetime | None, bool]]) -> bool:
+    # Duty ends exclusively (the off-duty instant is off duty); a dispatch window includes its end.
+    return any(start <= at and (end is None or at < end or (inclusive and at == end))
+               for start, end, inclusive in periods)
+
+
+def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]], *, source: Source,
+           device_id: int | None, now: datetime, limits: Limits, result: IngestResult) -> None:
+    """Insert the new fixes with their flags, re-flag stored neighbours, update the latest position."""
+    candidates.sort(key=lambda c: c["device_time"])
+    stored = _stored_around(session, surveyor_id, candidates[0]["device_time"], candidates[-1]["device_time"])
+    stored_times = {s.device_time for s in stored}
+    new = [c for c in candidates if c["device_time"] not in stored_times]
+    result.duplicate += len(candidates) - len(new)
+    if not new:
+        return
+    for row in new:
+        accuracy = row["accuracy_m"]
+        row.update(surveyor_id=surveyor_id, received_at=now, source=source, device_id=device_id,
+                   poor_accuracy=accuracy is None or accuracy > limits.max_accuracy_m, implausible=False)
+    reflagged = _flag_jumps(stored, new, limits)
+    inserted = set(session.scalars(
+        _insert(session, FIX).on_conflict_do_nothing(index_elements=["surveyor_id", "device_time"])
+        .returning(FIX.c.device_time), new).all())
+    result.accepted += len(inserted)
+    result.duplicate += len(new) - len(inserted)
+    if reflagged:
+        session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"))
+                        .values(implausible=sa.bindparam("flag")),
+                        [{"fix_id": fix_id, "flag": flag} for fix_id, _, flag in reflagged])
+    _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
+    changed = list(inserted) + [at for _, at, _ in reflagged]
+    if changed:
+        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now)
+
+
+def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime) -> list[sa.Row]:
+    """The surveyor's stored fixes within [first, last] and a few on either side, in time order."""
+    columns = (FIX.c.id, FIX.c.device_time, FIX.c.lat, FIX.c.lon, FIX.c.poor_accuracy, FIX.c.implausible)
+    mine = FIX.c.surveyor_id == surveyor_id
+    before = session.execute(sa.select(*columns).where(mine, FIX.c.device_time < first)
+                             .order_by(FIX.c.device_time.desc()).limit(NEIGHBOURS)).all()
+    within = session.execute(sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
+                             .order_by(FIX.c.device_time)).all()
+    after = session.execute(sa.select(*columns).where(mine, FIX.c.device_time > last)
+                            .order_by(FIX.c.device_time).limit(NEIGHBOURS)).all()
+    return before[::-1] + within + after
+
+
+def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
+                limits: Limits) -> list[tuple[int, datetime, bool]]:
+    """Mark implausible jumps among the accurate fixes, stored and new together (so arrival order does not
+    matter); return the stored fixes whose mark changes as (id, device time, new mark)."""
+    old = [s for s in stored if not s.poor_accuracy]
+    fresh = [r for r in new if not r["poor_accuracy"]]
+    if len(old) + len(fresh) < 2:
+        return []
+    pool = [geo_fixes.Fix(device_time=s.device_time, lat=s.lat, lon=s.lon) for s in old]
+    pool += [geo_fixes.Fix(device_time=r["device_time"], lat=r["lat"], lon=r["lon"]) for r in fresh]
+    flags = geo_fixes.implausible_jumps(pool, max_speed_kmh=limits.max_speed_kmh)
+    for row, flag in zip(fresh, flags[len(old):]):
+        row["implausible"] = flag
+    return [(s.id, s.device_time, flag) for s, flag in zip(old, flags) if flag != s.implausible]
+
+
+def _update_latest(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Upsert the newest plausible fix as the latest position, unless a newer one is already there."""
+    if not rows:
+        return
+    newest = max(rows, key=lambda r: r["device_time"])
+    stmt = _insert(session, LATEST).values(surveyor_id=newest["surveyor_id"],
+                                           **{c: newest[c] for c in LATEST_COLUMNS})
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["surveyor_id"], set_={c: stmt.excluded[c] for c in LATEST_COLUMNS},
+        where=LATEST.c.device_time < stmt.excluded.device_time))
+
+
+def _insert(session: Session, table: sa.Table):
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite both do)."""
+    dialect = session.get_bind().dialect.name
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+
