@@ -191,3 +191,31 @@ def test_property_has_no_contact_clock_but_arrives_against_the_agreed_time(
     post(client, surveyor, track)
     contact, arrival, _ = clocks(dispatching, d, desk)
     assert contact is None and arrival == "met"
+
+
+def test_a_surveyor_too_far_to_make_it_turns_at_risk_before_the_deadline(client, dispatching, desk, surveyor, clock,
+                                                                         session):
+    from field_api.dispatch.jobs import tick_clocks
+
+    d = dispatching.dispatch(dispatching.case(), surveyor, desk)
+    site = wgs84(FUTIAN_CIVIC_CENTER)
+    clock.advance(minutes=10)
+    # 20 km away with 20 minutes left, stuck in traffic at 20 km/h: an hour to go.
+    post(client, surveyor, drive(offset(site, -20000, 0), offset(site, -19000, 0), depart=clock.now()
+                                 - timedelta(minutes=3), speed_kmh=20, park_s=0))
+    tick_clocks(session, clock.now())
+    body = dispatching.get(d["id"], desk)
+    assert body["arrival"]["state"] == "at_risk"
+    assert body["projected_arrival_at"] > body["arrival"]["due_at"]
+
+
+def test_a_surveyor_close_by_stays_pending(client, dispatching, desk, surveyor, clock, session):
+    from field_api.dispatch.jobs import tick_clocks
+
+    d = dispatching.dispatch(dispatching.case(), surveyor, desk)
+    site = wgs84(FUTIAN_CIVIC_CENTER)
+    clock.advance(minutes=2)
+    post(client, surveyor, drive(offset(site, -3000, 0), offset(site, -2500, 0), depart=clock.now()
+                                 - timedelta(minutes=1), speed_kmh=40, park_s=0))
+    tick_clocks(session, clock.now())
+    assert dispatching.get(d["id"], desk)["arrival"]["state"] == "pending"
