@@ -20,6 +20,7 @@ from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from field_api.routing import RecordIdConverter, record_id_schema
 from field_api import security
 from field_api.tracking import routes as tracking_routes
 from field_api.tracking import settings as tracking_settings
@@ -33,6 +34,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RecordIdConverter
     load_config(app, test_config)
     tracking_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
@@ -47,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    api.register_converter(RecordIdConverter, record_id_schema)
     accounts_routes.register(api)
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)

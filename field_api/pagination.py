@@ -12,6 +12,10 @@ from flask_smorest import Page
 from field_api.extensions import db
 
 
+# Beyond any real listing, and within every database's integer range.
+MAX_OFFSET = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Presented:
     """A query whose rows are turned into what the response shows (e.g. a dispatch with its clocks)."""
@@ -28,6 +32,8 @@ class SelectPage(Page):
 
     @property
     def items(self):
+        if self.page_params.first_item > MAX_OFFSET:
+            return []
         page = self._query().limit(self.page_params.page_size).offset(self.page_params.first_item)
         rows = list(db.session.scalars(page).unique())
         return [self.collection.present(r) for r in rows] if isinstance(self.collection, Presented) else rows

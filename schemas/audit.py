@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, record_id, text
 
 
 class AuditEventSchema(BaseSchema):
@@ -27,7 +27,7 @@ class AuditQueryArgsSchema(BaseSchema):
 
     entity_type = text(32)
     entity_id = text(64)
-    actor_id = fields.Integer(validate=validate.Range(min=1))
+    actor_id = record_id()
     action = text(64)
     since = Timestamp(data_key="from")
     until = Timestamp(data_key="to")

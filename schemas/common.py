@@ -32,3 +32,11 @@ def text(max_length: int, **kwargs) -> fields.String:
     """A string with a length limit (and at least one character unless allow_empty)."""
     minimum = 0 if kwargs.pop("allow_empty", False) else 1
     return fields.String(validate=validate.Length(min=minimum, max=max_length), **kwargs)
+
+
+MAX_ID = 2**31 - 1
+
+
+def record_id(**kwargs) -> fields.Integer:
+    """The id of a stored record: a positive 32-bit integer, as every database column holds it."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

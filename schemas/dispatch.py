@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, record_id, text
 from schemas.geo import Location, PointSchema, crs_field
 
 LINES = ("motor", "property")
@@ -115,8 +115,8 @@ class DispatchSchema(BaseSchema):
 class DispatchCreateSchema(BaseSchema):
     """Send a surveyor to a case."""
 
-    case_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    surveyor_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    case_id = record_id(required=True)
+    surveyor_id = record_id(required=True)
 
 
 class DispatchQueryArgsSchema(BaseSchema):
@@ -124,7 +124,7 @@ class DispatchQueryArgsSchema(BaseSchema):
 
     state = fields.String(validate=validate.OneOf(STATUSES))
     branch = text(32)
-    surveyor_id = fields.Integer(validate=validate.Range(min=1))
+    surveyor_id = record_id()
     crs = crs_field()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate
 
 from geo.datum import Datum, convert_many
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, record_id, text
 from schemas.geo import canonical_datum, crs_field
 
 MAX_BATCH = 500
@@ -151,9 +151,9 @@ class PositionBatchSchema(BaseSchema):
 
     fixes = FixList(required=True)
     crs = crs_field(load_default=None)
-    device_id = fields.Integer(load_default=None, metadata={
+    device_id = record_id(load_default=None, metadata={
         "description": "The registered device sending (its default crs applies when crs is not given)."})
-    surveyor_id = fields.Integer(load_default=None, metadata={
+    surveyor_id = record_id(load_default=None, metadata={
         "description": "Optional; when given it must be the caller: a surveyor posts only their own fixes."})
 
     @post_load

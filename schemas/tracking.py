@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from geo.datum import Datum, convert_many
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, record_id, text
 from schemas.geo import canonical_datum, crs_field
 
 PROTOCOLS = ("osmand", "owntracks", "app")
@@ -35,7 +35,7 @@ class DeviceCreateSchema(BaseSchema):
     name = text(64, required=True, metadata={"description": "e.g. 'Li Wei's Huawei'."})
     protocol = fields.String(required=True, validate=validate.OneOf(PROTOCOLS))
     crs = crs_field(load_default=None)
-    surveyor_id = fields.Integer(load_default=None, metadata={
+    surveyor_id = record_id(load_default=None, metadata={
         "description": "The surveyor who carries it (default: the caller, when a surveyor)."})
 
 
@@ -61,7 +61,7 @@ class DeviceIssuedSchema(DeviceSchema):
 class DeviceQueryArgsSchema(BaseSchema):
     """Filters of the device list."""
 
-    surveyor_id = fields.Integer()
+    surveyor_id = record_id()
     active = fields.Boolean()
 
 
