@@ -140,10 +140,16 @@ def also_visible(rule: ScopeRule) -> ScopeRule:
 
 
 def visible(actor: Actor, model: Any) -> sa.ColumnElement[bool]:
-    """The one scoping rule: admins see all, field staff their own, coordinators and managers their subtree."""
+    """The one scoping rule: admins see all, field staff their own, coordinators and managers their subtree.
+
+    A model names its branch column (`__branch_column__`) and, for records field staff own, its owner
+    column (`__owner_column__`) or an `owned_by(user_id)` predicate.
+    """
     if actor.sees_everything:
         return sa.true()
-    if actor.role.is_field_staff and getattr(model, "__owner_column__", None) is not None:
+    if actor.role.is_field_staff and hasattr(model, "owned_by"):
+        rule = model.owned_by(actor.user_id)
+    elif actor.role.is_field_staff and getattr(model, "__owner_column__", None) is not None:
         rule = getattr(model, model.__owner_column__) == actor.user_id
     else:
         rule = getattr(model, model.__branch_column__).in_(sorted(actor.subtree))

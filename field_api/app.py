@@ -11,15 +11,17 @@ from flask import Flask, has_request_context, request, send_from_directory
 
 from field_api import cli, models  # noqa: F401  (models: every table known to the metadata)
 from field_api.accounts import routes as accounts_routes
+from field_api.deployment.service import check_datum
+from field_api.dispatch import routes as dispatch_routes
+from field_api.zones import routes as zones_routes
 from field_api.clock import Clock
 from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
 from field_api.tracking import routes as tracking_routes
-from field_api.tracking import settings as tracking_settings
 from geo.datum import Datum
-from schemas.geo import canonical_datum
+from schemas.geo import DATUMS, canonical_datum, output_datum
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,7 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
-    tracking_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
     logging.basicConfig(level=logging.INFO)
 
@@ -38,10 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     limiter.init_app(app)
     with app.app_context():
         configure_engine(db.engine, write_intent=_write_intent)
+        check_datum(db.engine, app.config["DATUM"])
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     accounts_routes.register(api)
+    api.register_blueprint(zones_routes.blp)
+    dispatch_routes.register(api)
     tracking_routes.register(api)
     app.register_blueprint(health)
 
@@ -54,8 +58,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     canonical_datum.set(datum)
 
     @app.before_request
-    def _canonical_datum() -> None:
+    def _datums() -> None:
+        # Every read honours ?crs=; requests that send coordinates say their own datum in the body.
         canonical_datum.set(datum)
+        asked = request.args.get("crs")
+        output_datum.set(Datum(asked) if asked in DATUMS else None)
 
     cli.register(app)
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
@@ -13,6 +16,9 @@ from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
 from field_api.tracking.commands import positions_cli
+from field_api.zones import service as zones
+from geo.datum import Datum
+from schemas.geo import DATUMS, canonical_datum
 
 
 def register(app: Flask) -> None:
@@ -20,6 +26,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(branches_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(zones_cli)
+    app.cli.add_command(worker)
     app.cli.add_command(positions_cli)
 
 
@@ -83,6 +91,50 @@ def seed_demo() -> None:
 
     for line in seed(db.session, config=current_app.config, now=current_clock().now()):
         click.echo(line)
+
+
+@click.group("zones", cls=AppGroup)
+def zones_cli() -> None:
+    """Manage service zones."""
+
+
+@zones_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--branch", "branch_code", required=True)
+@click.option("--crs", type=click.Choice(DATUMS), default="wgs84", show_default=True,
+              help="Datum of the file (AMap/Tencent boundaries are gcj02).")
+def import_zones(path: str, branch_code: str, crs: str) -> None:
+    """Replace a branch's zones from a GeoJSON FeatureCollection file; reports what was repaired."""
+    try:
+        collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{path} is not GeoJSON: {exc}") from None
+    try:
+        stored = zones.replace_zones(db.session, actor=Actor.system(), now=current_clock().now(),
+                                     branch_code=branch_code, feature_collection=collection, crs=Datum(crs),
+                                     canonical=canonical_datum.get())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{branch_code}: {len(stored.zones.zones)} zones stored as version {stored.version}")
+    for repair in stored.repairs:
+        click.echo(f"  repaired: {repair}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs once and exit.")
+@with_appcontext
+def worker(once: bool) -> None:
+    """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
+    from field_api.dispatch.jobs import tick_clocks
+    from field_api.worker.service import run_forever, run_once
+
+    jobs = [tick_clocks]
+    clock = current_clock()
+    if once:
+        click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")
+        return
+    click.echo("worker running; Ctrl-C stops it")
+    run_forever(lambda: db.session, clock=clock, jobs=jobs, interval_s=current_app.config["WORKER_INTERVAL_S"])
 
 
 def _create_app():

@@ -23,7 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ADDRESS": "60 per 15 minutes",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "PASSWORD_HASH_CHEAP": False,
-    "PAGE_SIZE_MAX": 500,
+    "ARRIVAL_RADIUS_M": 200.0,
+    "FIX_MAX_ACCURACY_M": 100.0,
+    "FIX_RETENTION_DAYS": 90,
+    "WORKER_INTERVAL_S": 1.0,
 }
 
 DEV_SECRET_FILE = "secret_key"

@@ -16,6 +16,7 @@ class BranchSchema(BaseSchema):
     name = fields.String(dump_only=True)
     parent_code = fields.Function(lambda b: b.parent.code if b.parent else None, dump_only=True)
     timezone = fields.String(dump_only=True)
+    arrival_radius_m = fields.Float(dump_only=True, allow_none=True)
     created_at = Timestamp(dump_only=True)
 
 
@@ -26,6 +27,15 @@ class BranchCreateSchema(BaseSchema):
     name = text(120, required=True)
     parent_code = text(32, load_default=None)
     timezone = text(64, load_default=None)
+
+
+class BranchPatchSchema(BaseSchema):
+    """Changes to a branch."""
+
+    name = text(120)
+    timezone = text(64)
+    arrival_radius_m = fields.Float(allow_none=True, validate=validate.Range(min=20, max=5000), metadata={
+        "description": "Arrival radius around a site in metres (null: inherit; default 200)."})
 
 
 class UserSchema(BaseSchema):

@@ -66,3 +66,25 @@ class CrsQueryArgsSchema(BaseSchema):
     """The datum a reader wants coordinates in (default: the deployment's)."""
 
     crs = crs_field()
+
+
+output_datum: ContextVar[Datum | None] = ContextVar("output_datum", default=None)
+
+
+class Location(fields.Field):
+    """Dumps an object's stored lat/lon as {lat, lon, crs} in the datum the reader asked for."""
+
+    def __init__(self, lat_attr: str = "lat", lon_attr: str = "lon", **kwargs):
+        super().__init__(dump_only=True, **kwargs)
+        self.lat_attr, self.lon_attr = lat_attr, lon_attr
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        lat, lon = getattr(obj, self.lat_attr), getattr(obj, self.lon_attr)
+        if lat is None or lon is None:
+            return None
+        target = output_datum.get() or canonical_datum.get()
+        lat, lon = convert(lat, lon, canonical_datum.get(), target)
+        return {"lat": round(lat, 7), "lon": round(lon, 7), "crs": target.value}
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj

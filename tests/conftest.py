@@ -13,6 +13,7 @@ from field_api.app import create_app
 from field_api.clock import SettableClock
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory
+from tests.factories.dispatch import DispatchFactory
 from tests.factories.tracking import TrackingFactory
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
@@ -110,6 +111,19 @@ def accounts(app, client):
     """Makes branches, users and their tokens."""
     with app.app_context():
         yield AccountFactory(app, client)
+
+
+@pytest.fixture
+def dispatching(app, client, accounts):
+    """Makes zones, cases and dispatches."""
+    return DispatchFactory(app, client, accounts)
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session, for checking results in the real database."""
+    with app.app_context():
+        yield db.session
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from field_api.accounts.models import Role
 
 ALL = frozenset(Role)
 ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.SURVEYOR
+DESK = frozenset({COORDINATOR, MANAGER, ADMIN})
 PUBLIC = None
 
 # (method, rule) -> roles allowed (PUBLIC: no token needed)
@@ -26,6 +27,21 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/branches"): ALL,
     ("POST", "/api/v1/branches"): frozenset({ADMIN}),
     ("GET", "/api/v1/branches/<string:code>"): ALL,
+    ("PATCH", "/api/v1/branches/<string:code>"): frozenset({ADMIN, MANAGER}),
+    ("GET", "/api/v1/zones/<string:branch_code>"): ALL,
+    ("PUT", "/api/v1/zones/<string:branch_code>"): frozenset({ADMIN, MANAGER}),
+    ("POST", "/api/v1/cases"): DESK,
+    ("GET", "/api/v1/cases"): ALL,
+    ("GET", "/api/v1/cases/<int:case_id>"): ALL,
+    ("PUT", "/api/v1/cases/<int:case_id>/legal-hold"): frozenset({MANAGER, ADMIN}),
+    ("DELETE", "/api/v1/cases/<int:case_id>/legal-hold"): frozenset({MANAGER, ADMIN}),
+    ("POST", "/api/v1/dispatches"): frozenset({COORDINATOR, ADMIN}),
+    ("GET", "/api/v1/dispatches"): ALL,
+    ("GET", "/api/v1/dispatches/<int:dispatch_id>"): ALL,
+    ("POST", "/api/v1/dispatches/<int:dispatch_id>/events"): frozenset({SURVEYOR}),
+    ("POST", "/api/v1/dispatches/<int:dispatch_id>/cancel"): frozenset({COORDINATOR, ADMIN}),
+    ("POST", "/api/v1/dispatches/<int:dispatch_id>/excusals"): DESK,
+    ("GET", "/api/v1/dispatches/<int:dispatch_id>/timeline"): ALL,
     ("POST", "/api/v1/positions"): frozenset({SURVEYOR}),
     ("GET", "/api/v1/me/duty"): frozenset({SURVEYOR}),
     ("PUT", "/api/v1/me/duty"): frozenset({SURVEYOR}),
@@ -66,9 +82,9 @@ def test_every_endpoint_declares_the_roles_of_its_row(app):
 
 
 def _url(rule: str) -> str:
-    for placeholder in ("<int:user_id>", "<int:device_id>", "<int:surveyor_id>"):
-        rule = rule.replace(placeholder, "999999")
-    return rule.replace("<string:code>", "NOPE")
+    for param in ("<int:user_id>", "<int:case_id>", "<int:dispatch_id>", "<int:device_id>", "<int:surveyor_id>"):
+        rule = rule.replace(param, "999999")
+    return rule.replace("<string:code>", "NOPE").replace("<string:branch_code>", "NOPE")
 
 
 CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC for role in Role]

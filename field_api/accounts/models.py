@@ -37,6 +37,7 @@ class Branch(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     timezone: Mapped[str] = mapped_column(sa.String(64))
+    arrival_radius_m: Mapped[float | None]
     created_at: Mapped[datetime]
 
     parent: Mapped[Branch | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)

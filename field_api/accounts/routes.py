@@ -13,7 +13,7 @@ from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.extensions import db, limiter
 from field_api.pagination import SelectPage
-from schemas.accounts import (BranchCreateSchema, BranchSchema, TokenRequestSchema, TokenSchema,
+from schemas.accounts import (BranchCreateSchema, BranchPatchSchema, BranchSchema, TokenRequestSchema, TokenSchema,
                               UserCreateSchema, UserQueryArgsSchema, UserSchema)
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in and out.")
@@ -146,6 +146,15 @@ class BranchByCode(MethodView):
     def get(self, code):
         """Return a branch."""
         return service.visible_branch(db.session, current_actor(), code)
+
+    @branches.login_required(Role.ADMIN, Role.MANAGER)
+    @branches.arguments(BranchPatchSchema)
+    @branches.response(200, BranchSchema)
+    @branches.alt_response(404, response="NOT_FOUND")
+    def patch(self, changes, code):
+        """Change a branch's name, time zone or arrival radius."""
+        return service.update_branch(db.session, actor=current_actor(), now=current_clock().now(), code=code,
+                                     changes=changes)
 
 
 def register(api) -> None:

@@ -73,6 +73,33 @@ def create_branch(session: Session, *, actor: Actor, now: datetime, code: str, n
     return branch
 
 
+def arrival_radius(session: Session, branch: Branch, default: float) -> float:
+    """The branch's arrival radius, inherited from its nearest ancestor that sets one."""
+    node: Branch | None = branch
+    while node is not None:
+        if node.arrival_radius_m is not None:
+            return node.arrival_radius_m
+        node = node.parent
+    return default
+
+
+def update_branch(session: Session, *, actor: Actor, now: datetime, code: str, changes: dict) -> Branch:
+    """Change a branch's name, time zone or arrival radius."""
+    branch = visible_branch(session, actor, code)
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid(f"{changes['timezone']!r} is not an IANA time zone.", field="timezone") from None
+    before = {k: getattr(branch, k) for k in changes}
+    for key, value in changes.items():
+        setattr(branch, key, value)
+    record(session, actor=actor, at=now, action="branch.update", entity_type="branch", entity_id=branch.id,
+           branch_id=branch.id, changes={k: [before[k], v] for k, v in changes.items()})
+    session.commit()
+    return branch
+
+
 def list_branches(session: Session, *, actor: Actor) -> list[Branch]:
     """The branches the actor may see, by code."""
     return list(session.scalars(sa.select(Branch).where(visible(actor, Branch)).order_by(Branch.code)))

@@ -21,6 +21,15 @@ def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, no
     """Re-evaluate arrival for the surveyor's dispatches that fixes from `earliest` on can affect."""
 
 
+def fence_events(session: Session, dispatch) -> list:
+    """Arrivals at and departures from the dispatch's site that its surveyor's fixes show, for the timeline."""
+    return []
+
+
+def project_arrivals(session: Session, dispatches: Collection, now: datetime) -> None:
+    """Set each open dispatch's projected arrival from its surveyor's latest fix and recent speed."""
+
+
 def held_windows(session: Session) -> list[tuple[int, datetime, datetime | None]]:
     """(surveyor, start, end) of dispatches on cases under legal hold: pruning keeps their fixes."""
     return []

@@ -1,0 +1,1 @@
+"""Facts about this deployment recorded in its database, such as the canonical datum."""

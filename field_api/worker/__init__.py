@@ -1,0 +1,1 @@
+"""The background worker: moves clocks on time, one process at a time."""

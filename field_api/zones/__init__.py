@@ -1,0 +1,1 @@
+"""Service zones: each branch's urban (市内) and suburban (市郊) polygons."""

@@ -1,0 +1,1 @@
+"""Pure geometry for field staff: datums, distances, service zones and arrival detection."""
