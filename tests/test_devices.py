@@ -98,3 +98,12 @@ def test_another_branchs_device_cannot_be_seen_or_revoked(accounts, client, trac
     listed = client.get(f"/api/v1/devices?surveyor_id={surveyor.user.id}", headers=manager.headers).json
     assert [d["id"] for d in listed] == [device_id]
     assert db.session.get(Device, device_id).revoked_at is None
+
+
+def test_a_deactivated_surveyors_devices_stop_working(accounts, client, tracking):
+    surveyor = accounts.sign_in(Role.SURVEYOR, "SZ")
+    tracking.duty(surveyor, True, tracking.at(hours=-1))
+    _, token = tracking.device(surveyor)
+    manager = accounts.sign_in(Role.MANAGER, "SZ")
+    assert client.post(f"/api/v1/users/{surveyor.user.id}/deactivate", headers=manager.headers).status_code == 200
+    assert client.get("/api/v1/ingest/osmand", query_string={"id": token, "lat": 22.5, "lon": 114.0}).status_code == 401
