@@ -23,7 +23,6 @@ from field_api.health.routes import health
 from field_api.routing import RecordIdConverter, record_id_schema
 from field_api import security
 from field_api.tracking import routes as tracking_routes
-from field_api.tracking import settings as tracking_settings
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum, output_datum
 
@@ -36,7 +35,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RecordIdConverter
     load_config(app, test_config)
-    tracking_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
     logging.basicConfig(level=logging.INFO)
 

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_CHEAP": False,
     "ARRIVAL_RADIUS_M": 200.0,
     "FIX_MAX_ACCURACY_M": 100.0,
+    "FIX_RETENTION_DAYS": 90,
     "WORKER_INTERVAL_S": 1.0,
 }
 

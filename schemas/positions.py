@@ -38,12 +38,18 @@ class FixInSchema(BaseSchema):
     provider = text(16, allow_none=True, metadata={"description": "Location provider, e.g. gps, network, fused."})
 
 
-def _number(value: Any, low: float | None = None, high: float | None = None) -> float:
+def finite_number(value: Any) -> float:
+    """A JSON number that is finite (not a boolean, a string, NaN or infinity), or ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError("Not a valid number.")
+    return float(value)
+
+
+def _number(value: Any, low: float | None = None, high: float | None = None) -> float:
+    value = finite_number(value)
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"Must be between {low} and {high}." if high is not None else f"Must be at least {low}.")
-    return float(value)
+    return value
 
 
 def _instant(value: Any) -> datetime:

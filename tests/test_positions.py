@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from field_api.access import actor_for
 from field_api.accounts.models import Role
 from field_api.dispatch import arrival
 from field_api.extensions import db
+from field_api.tracking import ingest
 from field_api.tracking.models import Fix, LatestPosition
+from field_api.tracking.service import latest_positions
 from geo.datum import Datum, convert
+from schemas.positions import REJECTION_REASONS
 from tests.factories.tracking import FUTIAN, iso
 
 
@@ -260,3 +265,43 @@ def test_a_body_that_is_not_json_is_refused(surveyor, client):
                            data="[{not json")
     assert response.status_code in (400, 422)
     assert stored(surveyor.user.id) == []
+
+
+def test_a_batch_that_fails_midway_leaves_nothing_behind(surveyor, client, tracking, monkeypatch):
+    def broken(session, **kwargs):
+        raise RuntimeError("arrival evaluation failed")
+
+    monkeypatch.setattr(arrival, "evaluate_fixes", broken)
+    response = tracking.post(surveyor, tracking.drive(tracking.at(minutes=-5), 5))
+    assert response.status_code == 500
+    db.session.rollback()
+    assert stored(surveyor.user.id) == [] and db.session.get(LatestPosition, surveyor.user.id) is None
+    monkeypatch.undo()
+    assert tracking.post(surveyor, tracking.drive(tracking.at(minutes=-5), 5)).json["accepted"] == 5
+
+
+def test_every_rejection_reason_is_documented():
+    assert {ingest.OUT_OF_RANGE, ingest.NULL_ISLAND, ingest.IN_FUTURE, ingest.TOO_OLD} == set(REJECTION_REASONS)
+
+
+def test_the_latest_positions_are_scoped_like_their_surveyors(app, accounts, tracking):
+    mine = accounts.sign_in(Role.SURVEYOR, "SZ-FT")
+    theirs = accounts.sign_in(Role.SURVEYOR, "GZ")
+    for signed in (mine, theirs):
+        tracking.duty(signed, True, tracking.at(hours=-1))
+        tracking.post(signed, [tracking.fix(tracking.at(minutes=-1))])
+    coordinator = accounts.user(Role.COORDINATOR, "SZ")
+    actor = actor_for(db.session, coordinator)
+    assert [p.surveyor_id for p in db.session.scalars(latest_positions(db.session, actor=actor))] == [mine.user.id]
+
+
+def test_the_same_batch_posted_twice_at_once_is_stored_once(app, surveyor, tracking):
+    fixes = tracking.drive(tracking.at(minutes=-20), 100)
+    clients = [app.test_client() for _ in range(2)]
+    db.session.rollback()  # the test's own session must not hold SQLite's write lock while the threads post
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda c: c.post("/api/v1/positions", headers=surveyor.headers,
+                                                 json={"fixes": fixes}).json, clients))
+    assert sorted(a["accepted"] for a in answers) == [0, 100]
+    assert sum(a["duplicate"] for a in answers) == 100
+    assert len(stored(surveyor.user.id)) == 100

@@ -9,14 +9,13 @@ OwnTracks HTTP mode (https://owntracks.org/booklet/tech/json/): `_type: location
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from field_api.errors import Invalid
-from schemas.positions import rows_in_canonical
+from schemas.positions import finite_number, rows_in_canonical
 
 KNOT_MPS = 1852.0 / 3600.0
 KMH_MPS = 1.0 / 3.6
@@ -41,14 +40,11 @@ def fix_row(device_time: datetime, lat: float, lon: float, *, accuracy: float | 
 
 
 def _number(value: Any, name: str) -> float:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise Invalid("Not a valid number.", field=name) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise Invalid("Not a valid number.", field=name)
-    return float(value)
+    """A number, sent as a JSON number or as text (query and form values are text)."""
+    try:
+        return finite_number(float(value) if isinstance(value, str) else value)
+    except ValueError:
+        raise Invalid("Not a valid number.", field=name) from None
 
 
 def _optional(value: Any, name: str, scale: float = 1.0, *, low: float | None = 0.0,

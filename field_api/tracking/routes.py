@@ -11,8 +11,9 @@ from field_api.clock import current_clock
 from field_api.errors import Unauthorized
 from field_api.extensions import db
 from field_api.pagination import SelectPage
-from field_api.tracking import protocols, service, settings
+from field_api.tracking import protocols, service
 from field_api.tracking.docs import OSMAND_FORM, OSMAND_JSON, OSMAND_QUERY, OWNTRACKS_JSON
+from field_api.tracking.ingest import Limits
 from field_api.tracking.models import Protocol
 from schemas.positions import IngestResultSchema, PositionBatchSchema
 from schemas.tracking import (DeviceCreateSchema, DeviceIssuedSchema, DeviceQueryArgsSchema, DeviceSchema,
@@ -35,8 +36,8 @@ def _now():
     return current_clock().now()
 
 
-def _limits():
-    return settings.limits(current_app.config)
+def _limits() -> Limits:
+    return Limits(max_accuracy_m=float(current_app.config["FIX_MAX_ACCURACY_M"]))
 
 
 @positions.route("")

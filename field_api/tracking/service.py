@@ -166,10 +166,13 @@ def record_tracker_report(session: Session, *, token: str | None, protocol: Prot
     return result
 
 
-def duty_state(session: Session, *, actor: Actor) -> DutyState:
-    """The caller's duty: on since the open interval's start, or off since the last one's end."""
-    last = session.scalar(sa.select(DutyInterval).where(DutyInterval.surveyor_id == actor.user_id)
-                          .order_by(DutyInterval.started_at.desc()).limit(1))
+def _last_interval(session: Session, surveyor_id: int, *, lock: bool = False) -> DutyInterval | None:
+    query = (sa.select(DutyInterval).where(DutyInterval.surveyor_id == surveyor_id)
+             .order_by(DutyInterval.started_at.desc()).limit(1))
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def _state(last: DutyInterval | None) -> DutyState:
     if last is None:
         return DutyState(on_duty=False, since=None)
     if last.ended_at is None:
@@ -177,22 +180,26 @@ def duty_state(session: Session, *, actor: Actor) -> DutyState:
     return DutyState(on_duty=False, since=last.ended_at)
 
 
+def duty_state(session: Session, *, actor: Actor) -> DutyState:
+    """The caller's duty: on since the open interval's start, or off since the last one's end."""
+    return _state(_last_interval(session, actor.user_id))
+
+
 def set_duty(session: Session, *, actor: Actor, now: datetime, on_duty: bool, device_time: datetime) -> DutyState:
     """Go on or off duty at a device time; repeating the current state changes nothing."""
     if device_time > now + MAX_AHEAD:
         raise Invalid("The device time is more than 5 minutes ahead of the server.", field="device_time")
     device_time = min(device_time, now)
-    last = session.scalar(sa.select(DutyInterval).where(DutyInterval.surveyor_id == actor.user_id)
-                          .order_by(DutyInterval.started_at.desc()).limit(1).with_for_update())
+    last = _last_interval(session, actor.user_id, lock=True)
     is_open = last is not None and last.ended_at is None
     if on_duty and not is_open:
         if last is not None and device_time < last.ended_at:
             raise Conflict("The last shift ended after this device time; duty changes must come in order.")
-        interval = DutyInterval(surveyor_id=actor.user_id, started_at=device_time)
-        session.add(interval)
+        last = DutyInterval(surveyor_id=actor.user_id, started_at=device_time)
+        session.add(last)
         session.flush()
         record(session, actor=actor, at=now, action="duty.start", entity_type="duty_interval",
-               entity_id=interval.id, branch_id=actor.branch_id, changes={"started_at": device_time})
+               entity_id=last.id, branch_id=actor.branch_id, changes={"started_at": device_time})
     elif not on_duty and is_open:
         if device_time < last.started_at:
             raise Conflict("The shift started after this device time; duty changes must come in order.")
@@ -200,7 +207,7 @@ def set_duty(session: Session, *, actor: Actor, now: datetime, on_duty: bool, de
         record(session, actor=actor, at=now, action="duty.end", entity_type="duty_interval", entity_id=last.id,
                branch_id=actor.branch_id, changes={"ended_at": device_time})
     session.commit()
-    return duty_state(session, actor=actor)
+    return _state(last)
 
 
 def read_track(session: Session, *, actor: Actor, now: datetime, surveyor_id: int, start: datetime | None,

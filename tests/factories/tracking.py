@@ -37,6 +37,13 @@ class TrackingFactory:
         return [self.fix(start + timedelta(seconds=i * every_s), origin[0] + i * step, origin[1], **extra)
                 for i in range(count)]
 
+    def sign_in_again(self, signed, password: str = "correct horse") -> None:
+        """Give a signed-in user a fresh token (after the test clock outran the old one)."""
+        response = self.client.post("/api/v1/auth/token", json={"username": signed.user.username,
+                                                                 "password": password})
+        assert response.status_code == 201, response.json
+        signed.token = response.json["access_token"]
+
     def duty(self, signed, on: bool, at: datetime | None = None):
         """Go on or off duty through the API."""
         response = self.client.put("/api/v1/me/duty", headers=signed.headers,
