@@ -11,11 +11,13 @@ from flask import Flask, has_request_context, request, send_from_directory
 
 from field_api import cli, models  # noqa: F401  (models: every table known to the metadata)
 from field_api.accounts import routes as accounts_routes
+from field_api.clients import routes as clients_routes
 from field_api.clock import Clock
 from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from field_api.visits import routes as visits_routes
 from geo.datum import Datum
 from schemas.geo import canonical_datum
 
@@ -39,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     accounts_routes.register(api)
+    clients_routes.register(api)
+    visits_routes.register(api)
     app.register_blueprint(health)
 
     @app.get("/api/docs/static/<path:filename>")

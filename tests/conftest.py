@@ -109,3 +109,12 @@ def accounts(app, client):
     """Makes branches, users and their tokens."""
     with app.app_context():
         yield AccountFactory(app, client)
+
+
+@pytest.fixture
+def visits(app, client, clock):
+    """Puts clients and visits through the API."""
+    from tests.factories.visits import VisitFactory
+
+    with app.app_context():
+        yield VisitFactory(client, clock)

@@ -6,12 +6,16 @@ The table is the one list of who may call what. A new endpoint without a row fai
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from field_api.accounts.models import Role
 
 ALL = frozenset(Role)
 ADMIN, MANAGER, COORDINATOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR
+SALESPERSON = Role.SALESPERSON
+CLIENT_READERS = frozenset({SALESPERSON, COORDINATOR, MANAGER, ADMIN})
 PUBLIC = None
 
 # (method, rule) -> roles allowed (PUBLIC: no token needed)
@@ -26,6 +30,24 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/branches"): ALL,
     ("POST", "/api/v1/branches"): frozenset({ADMIN}),
     ("GET", "/api/v1/branches/<string:code>"): ALL,
+    ("GET", "/api/v1/clients"): CLIENT_READERS,
+    ("GET", "/api/v1/clients/<uuid:client_id>"): CLIENT_READERS,
+    ("PUT", "/api/v1/clients/<uuid:client_id>"): CLIENT_READERS,
+    ("PATCH", "/api/v1/clients/<uuid:client_id>"): CLIENT_READERS,
+    ("POST", "/api/v1/clients/<uuid:client_id>/merge"): frozenset({COORDINATOR, MANAGER, ADMIN}),
+    ("GET", "/api/v1/checklists"): ALL,
+    ("POST", "/api/v1/checklists/<string:code>/versions"): frozenset({ADMIN}),
+    ("GET", "/api/v1/checklists/<string:code>/versions/<int:number>"): ALL,
+    ("GET", "/api/v1/visits"): CLIENT_READERS,
+    ("GET", "/api/v1/visits/<uuid:visit_id>"): CLIENT_READERS,
+    ("PUT", "/api/v1/visits/<uuid:visit_id>"): frozenset({SALESPERSON}),
+    ("POST", "/api/v1/visits/<uuid:visit_id>/amendments"): frozenset({SALESPERSON}),
+    ("POST", "/api/v1/visits/<uuid:visit_id>/photos"): frozenset({SALESPERSON}),
+    ("GET", "/api/v1/visits/<uuid:visit_id>/photos/<string:sha256>"): CLIENT_READERS,
+    ("POST", "/api/v1/sync/visits"): frozenset({SALESPERSON}),
+    ("GET", "/api/v1/tasks"): CLIENT_READERS,
+    ("GET", "/api/v1/tasks/<int:task_id>"): CLIENT_READERS,
+    ("POST", "/api/v1/tasks/<int:task_id>/done"): CLIENT_READERS,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
@@ -54,7 +76,8 @@ def test_every_endpoint_declares_the_roles_of_its_row(app):
 
 
 def _url(rule: str) -> str:
-    return rule.replace("<int:user_id>", "999999").replace("<string:code>", "NOPE")
+    return re.sub(r"<uuid:\w+>", "00000000-0000-4000-8000-000000000000",
+                  re.sub(r"<int:\w+>", "999999", re.sub(r"<string:\w+>", "NOPE", rule)))
 
 
 CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC for role in Role]
