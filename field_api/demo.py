@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from field_api.access import Actor
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
+from field_api.visits import demo as visits_demo
 
 BRANCHES = [
     ("HQ", "Head office 总公司", None),
@@ -57,3 +58,4 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
                                  role=role, branch_code=branch, display_name=name, phone=phone,
                                  is_chief_coordinator=chief, cheap_hash=config["PASSWORD_HASH_CHEAP"])
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
+    yield from visits_demo.seed(session, config=config, now=now)

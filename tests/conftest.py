@@ -114,7 +114,9 @@ def accounts(app, client):
 @pytest.fixture
 def visits(app, client, clock):
     """Puts clients and visits through the API."""
+    from field_api.visits.checklists import ensure_standard
     from tests.factories.visits import VisitFactory
 
     with app.app_context():
+        ensure_standard(db.session, now=clock.now())
         yield VisitFactory(client, clock)

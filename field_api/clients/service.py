@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from field_api.access import Actor, get_visible, require_subtree, visible
+from field_api.access import Actor, get_visible, visible
 from field_api.accounts.models import Role, User
 from field_api.audit.service import record
 from field_api.clients.models import Client, ClientKind
@@ -34,9 +34,9 @@ def _resolve_owner(session: Session, actor: Actor, owner_id: int | None) -> User
     if owner_id is None:
         raise Invalid("Name the salesperson who owns the client.", field="owner_id")
     owner = session.get(User, owner_id)
-    if owner is None or owner.role is not Role.SALESPERSON or not owner.is_active:
-        raise Invalid(f"No active salesperson {owner_id}.", field="owner_id")
-    require_subtree(actor, owner.branch_id, ("salesperson",))
+    if (owner is None or owner.role is not Role.SALESPERSON or not owner.is_active
+            or not (actor.sees_everything or owner.branch_id in actor.subtree)):
+        raise Invalid(f"No active salesperson {owner_id} in your branches.", field="owner_id")
     return owner
 
 
@@ -50,9 +50,9 @@ def _input(data: dict[str, Any], owner: User) -> dict[str, Any]:
 def put_client(session: Session, *, actor: Actor, now: datetime, rules: derivation.VisitRules,
                client_id: uuid.UUID, data: dict[str, Any], if_match: str | None) -> tuple[Client, Outcome]:
     """Create a client with the phone's UUID, or update it; an identical body changes nothing."""
-    existing = session.get(Client, client_id, with_for_update=True)
-    if existing is not None:
-        existing = get_visible(session, actor, Client, client_id)
+    existing = None
+    if session.scalar(sa.select(Client.id).where(Client.id == client_id)) is not None:
+        existing = get_visible(session, actor, Client, client_id, for_update=True)
     owner = _resolve_owner(session, actor, data.get("owner_id"))
     values = _input(data, owner)
     digest = input_digest(values)
@@ -108,7 +108,7 @@ def _apply(session: Session, *, actor: Actor, now: datetime, rules: derivation.V
     for name, value in values.items():
         setattr(client, name, value)
     if values["owner_id"] != before["owner_id"]:
-        client.branch_id = session.get(User, values["owner_id"]).branch_id
+        client.branch = session.get(User, values["owner_id"]).branch
     client.input_digest = input_digest(values)
     client.version += 1
     client.updated_at = now

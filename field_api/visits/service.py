@@ -82,8 +82,8 @@ def save_visit(session: Session, *, actor: Actor, now: datetime, rules: VisitRul
         visit.version += 1
     old_client = existing.client_id if existing is not None else None
     _apply(session, visit, data, checked.checklist, now=now, digest=digest)
-    _supersede(session, visit, checked.amends)
     derivation.locate(session, visit, rules)
+    _supersede(session, visit, checked.amends)
     for root in {derivation.root_of(session, c) for c in (visit.client_id, old_client,
                                                           checked.amends and checked.amends.client_id) if c}:
         derivation.rederive_group(session, actor=actor, now=now, root_id=root, saving=visit)
@@ -127,9 +127,9 @@ def _set_fix(visit: Visit, name: str, fix: dict[str, Any] | None, now: datetime)
 
 def _supersede(session: Session, visit: Visit, original: Visit | None) -> None:
     if original is not None and visit.status is VisitStatus.SUBMITTED:
+        session.flush()  # the amendment's row first: the original will point at it
         original.superseded_by_id = visit.id
         original.is_current = False
-        session.flush()
 
 
 def _state(visit: Visit) -> dict[str, Any]:

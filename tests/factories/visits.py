@@ -100,3 +100,38 @@ def outcome(visit: dict[str, Any], item: str) -> str:
 def now_utc() -> datetime:
     """For tests that need a wall-clock value."""
     return datetime.now(timezone.utc)
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows each visits-related table holds (to show that a refused request saved nothing)."""
+    import sqlalchemy as sa
+
+    from field_api.extensions import db
+
+    tables = ("client", "visit", "visit_item_outcome", "visit_photo", "client_task", "checklist_version",
+              "audit_event")
+    db.session.remove()
+    return {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
+
+
+def standard_items() -> list[dict[str, Any]]:
+    """The standard's items, as a publication body lists them."""
+    from field_api.visits.standard_checklist import STANDARD_CHECKLIST
+
+    return copy.deepcopy(STANDARD_CHECKLIST["items"])
+
+
+def publish(client, admin, *, items: list[dict[str, Any]], version: int = 2, code: str = "sales-visit"):
+    """Publish a version of a checklist as an admin; returns the response."""
+    body = {"version": version, "title_zh": "销售拜访检查表(修订)", "title_en": "Sales visit checklist (revised)",
+            "source": "test", "items": items}
+    return client.post(f"/api/v1/checklists/{code}/versions", json=body, headers=admin.headers)
+
+
+def publish_with_extra_item(client, accounts, *, code: str = "courtesy_call", **overrides) -> dict[str, Any]:
+    """Publish version 2 of the sales-visit checklist with one more every-visit item."""
+    extra = {"code": code, "title_zh": "礼貌回访", "title_en": "Courtesy call", "applies_at": "every_visit",
+             "purposes": ["service_call", "prospecting"], "answer_type": "done", **overrides}
+    response = publish(client, accounts.sign_in("admin", "HQ"), items=standard_items() + [extra])
+    assert response.status_code == 201, response.json
+    return response.json
