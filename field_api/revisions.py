@@ -9,9 +9,14 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from field_api.errors import DomainError, PreconditionFailed, PreconditionRequired
+
+T = TypeVar("T")
 
 
 class Outcome(str, enum.Enum):
@@ -36,6 +41,16 @@ def input_digest(data: Any) -> str:
     """SHA-256 of a record's parsed input in canonical JSON: equal input, equal digest."""
     canonical = json.dumps(data, default=_plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def retrying(session: Session, work: Callable[[], T]) -> T:
+    """Run work in a savepoint, once more if a concurrent insert of the same id won the race."""
+    try:
+        with session.begin_nested():
+            return work()
+    except IntegrityError:
+        with session.begin_nested():
+            return work()
 
 
 def etag(version: int) -> str:

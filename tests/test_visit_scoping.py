@@ -1,4 +1,4 @@
-"""Who sees which visits (salespeople their own, coordinators and managers their subtree, admins all) and the filters."""
+"""Who sees which visits (salespeople their own, coordinators and managers their subtree) and the filters."""
 
 from __future__ import annotations
 

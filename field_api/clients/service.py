@@ -14,7 +14,7 @@ from field_api.accounts.models import Role, User
 from field_api.audit.service import record
 from field_api.clients.models import Client, ClientKind
 from field_api.errors import Conflict, Invalid
-from field_api.revisions import Outcome, input_digest, plain, require_version
+from field_api.revisions import Outcome, input_digest, plain, require_version, retrying
 from field_api.visits import derivation
 from field_api.visits.models import Visit
 
@@ -50,6 +50,14 @@ def _input(data: dict[str, Any], owner: User) -> dict[str, Any]:
 def put_client(session: Session, *, actor: Actor, now: datetime, rules: derivation.VisitRules,
                client_id: uuid.UUID, data: dict[str, Any], if_match: str | None) -> tuple[Client, Outcome]:
     """Create a client with the phone's UUID, or update it; an identical body changes nothing."""
+    result = retrying(session, lambda: _save(session, actor=actor, now=now, rules=rules, client_id=client_id,
+                                             data=data, if_match=if_match))
+    session.commit()
+    return result
+
+
+def _save(session: Session, *, actor: Actor, now: datetime, rules: derivation.VisitRules, client_id: uuid.UUID,
+          data: dict[str, Any], if_match: str | None) -> tuple[Client, Outcome]:
     existing = None
     if session.scalar(sa.select(Client.id).where(Client.id == client_id)) is not None:
         existing = get_visible(session, actor, Client, client_id, for_update=True)
@@ -63,13 +71,11 @@ def put_client(session: Session, *, actor: Actor, now: datetime, rules: derivati
         session.flush()
         record(session, actor=actor, at=now, action="client.create", entity_type="client", entity_id=client_id,
                branch_id=client.branch_id, changes=plain(values))
-        session.commit()
         return client, Outcome.CREATED
     if existing.input_digest == digest:
         return existing, Outcome.UNCHANGED
     require_version(if_match=if_match, current=existing, what="client")
     _apply(session, actor=actor, now=now, rules=rules, client=existing, values=values)
-    session.commit()
     return existing, Outcome.UPDATED
 
 

@@ -1,4 +1,4 @@
-"""Only real images pass: decoded with Pillow (JPEG, PNG, HEIC), within a pixel limit; names and types are not trusted."""
+"""Only real images pass: decoded by Pillow (JPEG, PNG, HEIC) within a pixel limit; names are not trusted."""
 
 from __future__ import annotations
 

@@ -85,7 +85,8 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
             fix = {"lat": client.lat + 0.0003, "lon": client.lon + 0.0002, "accuracy_m": 15.0}
             service.put_visit(session, actor=actors[owner], now=now, rules=rules, visit_id=_id(key), if_match=None,
                               data={"client_id": client.id, "checklist": None, "purpose": purpose, "status": status,
-                                    "check_in": {**fix, "at": at}, "check_out": {**fix, "at": at + timedelta(minutes=40)},
+                                    "check_in": {**fix, "at": at},
+                                    "check_out": {**fix, "at": at + timedelta(minutes=40)},
                                     "answers": answers, "objections": objections, "notes": notes, "photos": [],
                                     "amends": None, "amendment_reason": None})
     letter = session.scalar(sa.select(ClientTask).where(ClientTask.visit_id == _id("trade-4")))

@@ -38,7 +38,8 @@ class PhotoLimits:
 
 
 def add_photo(session: Session, *, actor: Actor, now: datetime, limits: PhotoLimits, visit_id: uuid.UUID,
-              stream: BinaryIO, item: str | None = None, taken_at: datetime | None = None) -> tuple[VisitPhoto, Outcome]:
+              stream: BinaryIO, item: str | None = None,
+              taken_at: datetime | None = None) -> tuple[VisitPhoto, Outcome]:
     """Store a photo of a visit; the same bytes again are a no-op, and a submitted visit takes only listed photos."""
     visit = get_visible(session, actor, Visit, visit_id, for_update=True)
     if item is not None and item not in {i.code for i in visit.checklist.items}:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from field_api.access import Actor, get_visible, visible
 from field_api.accounts.models import Branch
 from field_api.audit.service import record
 from field_api.errors import Conflict
-from field_api.revisions import Outcome, input_digest, plain, require_version
+from field_api.revisions import Outcome, input_digest, plain, require_version, retrying
 from field_api.visits import checklists, derivation, tasks
 from field_api.visits.derivation import VisitRules
 from field_api.visits.models import Visit, VisitPurpose, VisitStatus
 from field_api.visits.validation import check_visit
 
-T = TypeVar("T")
 INPUT_FIELDS = ("client_id", "purpose", "status", "answers", "objections", "notes", "photos", "amends",
                 "amendment_reason")
 
@@ -44,16 +41,6 @@ def amend_visit(session: Session, *, actor: Actor, now: datetime, rules: VisitRu
     data = {**data, "amends": original_id}
     amendment_id = data.pop("id")
     return put_visit(session, actor=actor, now=now, rules=rules, visit_id=amendment_id, data=data, if_match=None)
-
-
-def retrying(session: Session, work: Callable[[], T]) -> T:
-    """Run work in a savepoint, once more if a concurrent insert of the same id won the race."""
-    try:
-        with session.begin_nested():
-            return work()
-    except IntegrityError:
-        with session.begin_nested():
-            return work()
 
 
 def save_visit(session: Session, *, actor: Actor, now: datetime, rules: VisitRules, visit_id: uuid.UUID,

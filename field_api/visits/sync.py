@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from field_api.access import Actor
 from field_api.errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed, PreconditionRequired
-from field_api.revisions import etag
+from field_api.revisions import etag, retrying
 from field_api.visits import checklists
 from field_api.visits.derivation import VisitRules
 from field_api.visits.models import Visit
-from field_api.visits.service import retrying, save_visit
+from field_api.visits.service import save_visit
 
 CONFLICT, INVALID = "conflict", "invalid"
 
