@@ -10,19 +10,21 @@ import swagger_ui_bundle
 from flask import Flask, has_request_context, request, send_from_directory
 
 from field_api import cli, models  # noqa: F401  (models: every table known to the metadata)
+from field_api import security
 from field_api.accounts import routes as accounts_routes
 from field_api.audit import routes as audit_routes
-from field_api.deployment.service import check_datum
-from field_api.dispatch import routes as dispatch_routes
-from field_api.zones import routes as zones_routes
+from field_api.clients import routes as clients_routes
 from field_api.clock import Clock
 from field_api.config import load_config
 from field_api.db import configure_engine
+from field_api.deployment.service import check_datum
+from field_api.dispatch import routes as dispatch_routes
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
 from field_api.routing import RecordIdConverter, record_id_schema
-from field_api import security
 from field_api.tracking import routes as tracking_routes
+from field_api.visits import routes as visits_routes
+from field_api.zones import routes as zones_routes
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum, output_datum
 
@@ -53,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     dispatch_routes.register(api)
     tracking_routes.register(api)
     api.register_blueprint(audit_routes.blp)
+    clients_routes.register(api)
+    visits_routes.register(api)
     app.register_blueprint(health)
 
     @app.get("/api/docs/static/<path:filename>")

@@ -34,6 +34,7 @@ CASES = [
     ("DEMO-0004", Line.MOTOR, True, (22.717800, 114.245700), "龙岗大道 Longgang Blvd, Longgang",
      "Sun Li 孙俪", False, None, 2),
 ]
+from field_api.visits import demo as visits_demo
 
 BRANCHES = [
     ("HQ", "Head office 总公司", None),
@@ -80,6 +81,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
                                  is_chief_coordinator=chief, cheap_hash=config["PASSWORD_HASH_CHEAP"])
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
     yield from seed_dispatching(session, config=config, now=now)
+    yield from visits_demo.seed(session, config=config, now=now)
 
 
 def seed_dispatching(session: Session, *, config: Any, now: datetime) -> Iterator[str]:

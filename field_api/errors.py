@@ -69,6 +69,24 @@ class Invalid(DomainError):
         super().__init__(message, errors=errors, **kwargs)
 
 
+class PreconditionRequired(DomainError):
+    """Changing this record needs the caller's version (If-Match)."""
+
+    status = HTTPStatus.PRECONDITION_REQUIRED
+
+
+class PayloadTooLarge(DomainError):
+    """The uploaded content is over its size limit."""
+
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+class UnsupportedMediaType(DomainError):
+    """The uploaded content is not of a type this endpoint accepts."""
+
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
 def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> dict[str, Any]:
     """The one error shape: code, status, message and, for 422, the fields at fault."""
     body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase, "message": message}

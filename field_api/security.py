@@ -23,8 +23,10 @@ def caller_key() -> str:
 
 
 def _not_a_limited_write() -> bool:
-    # Sign-in has its own, stricter limits; tracker apps are limited per device by their own retries.
-    return request.method in SAFE_METHODS or request.path == "/api/v1/auth/token"
+    # Sign-in has its own, stricter limits. Tracker apps share carrier NAT addresses and carry no
+    # bearer token, so an address limit would throttle whole fleets; their bodies are size-limited.
+    return (request.method in SAFE_METHODS or request.path == "/api/v1/auth/token"
+            or request.path.startswith("/api/v1/ingest/"))
 
 
 WRITE_LIMIT = ApplicationLimit(lambda: current_app.config["WRITE_LIMIT"], key_function=caller_key,

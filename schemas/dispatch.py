@@ -128,7 +128,7 @@ class DispatchQueryArgsSchema(BaseSchema):
     crs = crs_field()
 
 
-class FixSchema(PointSchema):
+class EventFixSchema(PointSchema):
     """The phone's position when the event happened."""
 
     accuracy = fields.Float(load_default=None, validate=validate.Range(min=0, max=100_000))
@@ -142,7 +142,7 @@ class DispatchEventCreateSchema(BaseSchema):
     device_time = Timestamp(required=True)
     event_id = fields.UUID(load_default=None, metadata={
         "description": "Made on the phone; a retry with the same id changes nothing."})
-    fix = fields.Nested(FixSchema, load_default=None)
+    fix = fields.Nested(EventFixSchema, load_default=None)
     reason = text(500, load_default=None)
     new_eta = Timestamp(load_default=None)
     agreed_time = Timestamp(load_default=None)

@@ -131,3 +131,14 @@ def session(app):
 def tracking(client, clock):
     """Posts fixes, duty changes and devices through the API."""
     return TrackingFactory(client, clock)
+
+
+@pytest.fixture
+def visits(app, client, clock):
+    """Puts clients and visits through the API."""
+    from field_api.visits.checklists import ensure_standard
+    from tests.factories.visits import VisitFactory
+
+    with app.app_context():
+        ensure_standard(db.session, now=clock.now())
+        yield VisitFactory(client, clock)

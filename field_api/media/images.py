@@ -1,0 +1,70 @@
+"""Only real images pass: decoded by Pillow (JPEG, PNG, HEIC) within a pixel limit; names are not trusted."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from field_api.errors import Invalid, UnsupportedMediaType
+
+# Pillow format name -> the content type we serve; no other decoder is ever tried.
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIF": "image/heic"}
+ACCEPTED = "JPEG, PNG or HEIC"
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What decoding an image established about it."""
+
+    format: str
+    content_type: str
+    width: int
+    height: int
+
+    @property
+    def pixels(self) -> int:
+        """Width times height."""
+        return self.width * self.height
+
+
+@functools.cache
+def _register_heif() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
+def inspect_image(path: str | Path, *, max_pixels: int, field: str = "file") -> ImageFacts:
+    """Decode the file at `path` completely and describe it; refuse anything that is not a sound image."""
+    _register_heif()
+    formats = tuple(CONTENT_TYPES)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice it; a bomb is refused either way.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=formats) as image:
+                facts = ImageFacts(image.format, CONTENT_TYPES[image.format], *image.size)
+                _check_pixels(facts, max_pixels, field)
+                image.verify()
+            with Image.open(path, formats=formats) as image:
+                if image.format == "JPEG":
+                    image.draft("RGB", (max(1, facts.width // 8), max(1, facts.height // 8)))
+                image.load()
+    except UnidentifiedImageError:
+        raise UnsupportedMediaType(f"The file is not a {ACCEPTED} image.",
+                                   errors={field: [f"Not a {ACCEPTED} image."]}) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Invalid(f"The image has more than {max_pixels} pixels.", field=field) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise Invalid(f"The image is truncated or corrupt ({error}).", field=field) from None
+    return facts
+
+
+def _check_pixels(facts: ImageFacts, max_pixels: int, field: str) -> None:
+    if facts.width < 1 or facts.height < 1 or facts.pixels > max_pixels:
+        raise Invalid(f"The image has {facts.width}x{facts.height} pixels; at most {max_pixels} are accepted.",
+                      field=field)

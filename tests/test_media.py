@@ -1,0 +1,91 @@
+"""The media module on its own: images are checked by decoding, files stored atomically by their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+from field_api.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from field_api.media.images import inspect_image
+from field_api.media.storage import MediaStore
+from tests.factories.images import decompression_bomb, image_bytes
+
+
+def _write(tmp_path, data: bytes, name="upload.bin"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("fmt, content_type", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("HEIF", "image/heic")])
+def test_real_images_are_described_by_decoding_them(tmp_path, fmt, content_type):
+    facts = inspect_image(_write(tmp_path, image_bytes(fmt, (40, 30))), max_pixels=10_000)
+    assert (facts.content_type, facts.width, facts.height) == (content_type, 40, 30)
+
+
+@pytest.mark.parametrize("data", [b"hello, I am a jpeg", b"", b"<svg onload='alert(1)'></svg>",
+                                  b"GIF89a" + b"\x00" * 20])
+def test_anything_else_is_not_an_image(tmp_path, data):
+    with pytest.raises(UnsupportedMediaType) as refused:
+        inspect_image(_write(tmp_path, data, "photo.jpg"), max_pixels=10_000)
+    assert "file" in refused.value.errors
+
+
+def test_a_gif_is_not_accepted_even_though_pillow_reads_it(tmp_path):
+    buffer = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(buffer, format="GIF")
+    with pytest.raises(UnsupportedMediaType):
+        inspect_image(_write(tmp_path, buffer.getvalue()), max_pixels=10_000)
+
+
+def test_a_truncated_jpeg_is_refused(tmp_path):
+    data = image_bytes("JPEG", (400, 300))
+    with pytest.raises(Invalid, match="truncated or corrupt"):
+        inspect_image(_write(tmp_path, data[: len(data) // 2]), max_pixels=1_000_000)
+
+
+def test_a_decompression_bomb_is_refused(tmp_path):
+    with pytest.raises(Invalid, match="pixels"):
+        inspect_image(_write(tmp_path, decompression_bomb()), max_pixels=64_000_000)
+
+
+def test_the_pixel_limit_is_ours_to_set(tmp_path):
+    with pytest.raises(Invalid, match="at most 1000"):
+        inspect_image(_write(tmp_path, image_bytes("PNG", (100, 100))), max_pixels=1000)
+
+
+def test_stored_files_live_at_their_content_address_and_storing_twice_is_a_no_op(tmp_path):
+    store = MediaStore(tmp_path)
+    data = image_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    for _ in range(2):
+        with store.receive(io.BytesIO(data), max_bytes=10_000) as incoming:
+            stored = store.keep(incoming)
+    assert stored.path == tmp_path / "sha256" / digest[:2] / digest[2:4] / digest
+    assert stored.path.read_bytes() == data and stored.size == len(data)
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_bytes_not_kept_leave_nothing_behind(tmp_path):
+    store = MediaStore(tmp_path)
+    with pytest.raises(RuntimeError), store.receive(io.BytesIO(b"abc"), max_bytes=10) as incoming:
+        assert incoming.path.exists()
+        raise RuntimeError("the image check failed")
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "sha256").exists()
+
+
+def test_a_stream_over_the_limit_is_refused_without_a_trace(tmp_path):
+    store = MediaStore(tmp_path)
+    with pytest.raises(PayloadTooLarge), store.receive(io.BytesIO(b"x" * 100), max_bytes=99):
+        pass
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_only_hex_digests_name_files(tmp_path):
+    with pytest.raises(ValueError):
+        MediaStore(tmp_path).path_of("../../etc/passwd")
