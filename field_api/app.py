@@ -11,6 +11,7 @@ from flask import Flask, has_request_context, request, send_from_directory
 
 from field_api import cli, models  # noqa: F401  (models: every table known to the metadata)
 from field_api.accounts import routes as accounts_routes
+from field_api.audit import routes as audit_routes
 from field_api.deployment.service import check_datum
 from field_api.dispatch import routes as dispatch_routes
 from field_api.zones import routes as zones_routes
@@ -19,6 +20,7 @@ from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from field_api import security
 from field_api.tracking import routes as tracking_routes
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum, output_datum
@@ -47,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)
     tracking_routes.register(api)
+    api.register_blueprint(audit_routes.blp)
     app.register_blueprint(health)
 
     @app.get("/api/docs/static/<path:filename>")
@@ -64,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
         asked = request.args.get("crs")
         output_datum.set(Datum(asked) if asked in DATUMS else None)
 
+    security.install(app)
     cli.register(app)
     return app
 

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_HOURS": 12,
     "LOGIN_LIMIT_PER_USERNAME": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "60 per 15 minutes",
+    "WRITE_LIMIT": "1200 per minute",
+    "MAP_TILES": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "PASSWORD_HASH_CHEAP": False,
     "ARRIVAL_RADIUS_M": 200.0,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +14,26 @@ from sqlalchemy.orm import Session
 from field_api.access import Actor
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
+from field_api.dispatch import cases
+from field_api.dispatch import service as dispatching
+from field_api.dispatch.models import Case, Line
+from field_api.zones import service as zones
+from field_api.zones.models import ServiceZones
+from geo.datum import Datum, convert
+
+SHENZHEN_ZONES = Path(__file__).resolve().parent / "data" / "shenzhen-districts-gcj02.geojson"
+
+# report number, line, on site, where (GCJ-02, as AMap gives it), address, customer, VIP, surveyor, minutes ago
+CASES = [
+    ("DEMO-0001", Line.MOTOR, True, (22.540503, 114.054554), "深南大道 Shennan Blvd & Jintian Rd, Futian",
+     "Huang Lei 黄磊", True, "ft.surveyor1", 12),
+    ("DEMO-0002", Line.MOTOR, True, (22.555230, 113.883770), "宝安大道 Bao'an Blvd, Xin'an",
+     "Zhou Xun 周迅", False, "ba.surveyor1", 40),
+    ("DEMO-0003", Line.PROPERTY, True, (22.533012, 114.029620), "车公庙 Chegongmiao warehouse, Futian",
+     "Shenzhen Sunrise Trading Co. 深圳日升贸易有限公司", False, "ft.surveyor2", 25),
+    ("DEMO-0004", Line.MOTOR, True, (22.717800, 114.245700), "龙岗大道 Longgang Blvd, Longgang",
+     "Sun Li 孙俪", False, None, 2),
+]
 
 BRANCHES = [
     ("HQ", "Head office 总公司", None),
@@ -57,3 +79,32 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
                                  role=role, branch_code=branch, display_name=name, phone=phone,
                                  is_chief_coordinator=chief, cheap_hash=config["PASSWORD_HASH_CHEAP"])
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
+    yield from seed_dispatching(session, config=config, now=now)
+
+
+def seed_dispatching(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
+    """Shenzhen's zones on the SZ branch, and a few cases dispatched or waiting."""
+    actor = Actor.system("seed-demo")
+    canonical = Datum(config["DATUM"])
+    sz = session.scalar(sa.select(Branch).where(Branch.code == "SZ"))
+    if session.get(ServiceZones, sz.id) is None:
+        zones.replace_zones(session, actor=actor, now=now, branch_code="SZ",
+                            feature_collection=json.loads(SHENZHEN_ZONES.read_text(encoding="utf-8")),
+                            crs=Datum.GCJ02, canonical=canonical)
+    yield "zones: Shenzhen's districts on SZ (Futian, Luohu, Nanshan, Yantian urban; the rest suburban)"
+    users = {u.username: u for u in session.scalars(sa.select(User))}
+    existing = set(session.scalars(sa.select(Case.report_number)))
+    for number, line, on_site, where, address, customer, vip, surveyor, minutes_ago in CASES:
+        if number in existing:
+            continue
+        lat, lon = convert(*where, Datum.GCJ02, canonical)
+        reported = now - timedelta(minutes=minutes_ago)
+        case = cases.create_case(session, actor=actor, now=now, canonical=canonical, branch_code="SZ",
+                                 report_number=number, reported_at=reported, line=line, on_site=on_site, lat=lat,
+                                 lon=lon, address=address, customer_name=customer, customer_phone="13600000000",
+                                 is_vip=vip, plate_number="粤B·D1234" if line is Line.MOTOR else None)
+        if surveyor:
+            dispatching.dispatch_case(session, actor=actor, now=now, case_id=case.id,
+                                      surveyor_id=users[surveyor].id, default_radius_m=config["ARRIVAL_RADIUS_M"])
+    yield "cases: " + ", ".join(f"{c[0]} ({c[1].value}, {'dispatched to ' + c[7] if c[7] else 'waiting'})"
+                                for c in CASES)

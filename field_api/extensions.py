@@ -7,8 +7,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from field_api.db import Base
 from field_api.errors import Api
+from field_api.security import WRITE_LIMIT
 
 db = SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = Api()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=get_remote_address, application_limits=[WRITE_LIMIT])

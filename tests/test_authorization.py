@@ -42,6 +42,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/dispatches/<int:dispatch_id>/cancel"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/api/v1/dispatches/<int:dispatch_id>/excusals"): DESK,
     ("GET", "/api/v1/dispatches/<int:dispatch_id>/timeline"): ALL,
+    ("GET", "/api/v1/audit"): frozenset({ADMIN, MANAGER}),
     ("POST", "/api/v1/positions"): frozenset({SURVEYOR}),
     ("GET", "/api/v1/me/duty"): frozenset({SURVEYOR}),
     ("PUT", "/api/v1/me/duty"): frozenset({SURVEYOR}),

@@ -78,3 +78,14 @@ def test_seed_demo_is_safe_to_run_twice(runner, client):
     assert "ft.surveyor1" in first.output
     token = client.post("/api/v1/auth/token", json={"username": "sz.chief", "password": "sz.chief-demo"})
     assert token.status_code == 201
+
+
+def test_starting_with_another_datum_over_existing_data_is_refused(app):
+    with pytest.raises(ConfigError, match="stores coordinates in wgs84"):
+        create_app({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "DATUM": "gcj02",
+                    "SECRET_KEY": "k" * 40})
+
+
+def test_an_unknown_canonical_datum_is_refused():
+    with pytest.raises(ConfigError):
+        create_app({"DATUM": "bd09", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"})

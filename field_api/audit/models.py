@@ -15,6 +15,7 @@ class AuditEvent(Base):
     """One change or sensitive reading, as it happened."""
 
     __tablename__ = "audit_event"
+    __branch_column__ = "branch_id"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from field_api.access import Blueprint, current_actor
 from field_api.accounts.models import Role
 from field_api.clock import current_clock
-from field_api.dispatch import cases, service
+from field_api.dispatch import cases, service, timeline
 from field_api.dispatch.models import DispatchStatus, ExcuseCause, Line
 from field_api.extensions import db
 from field_api.pagination import Presented, SelectPage
@@ -179,7 +179,7 @@ class DispatchTimeline(MethodView):
     @dispatch_blp.alt_response(404, response="NOT_FOUND")
     def get(self, _args, dispatch_id):
         """Every event of the dispatch and every arrival or departure its fixes show, in order."""
-        return service.timeline(db.session, actor=current_actor(), dispatch_id=dispatch_id)
+        return timeline.timeline(db.session, actor=current_actor(), dispatch_id=dispatch_id)
 
 
 def register(api) -> None:

@@ -208,6 +208,24 @@ def set_arrival(d: Dispatch, at: datetime, source: str) -> dict[str, Any]:
     return {"arrived_at": d.arrived_at, "source": d.arrival_source}
 
 
+def record_fix_arrival(session: Session, dispatch: Dispatch, fix: Fix, now: datetime) -> None:
+    """Record an arrival the fixes prove; a missed clock turning met is written into the timeline."""
+    before = clock.read_arrival(dispatch, now)
+    set_arrival(dispatch, fix.device_time, "fixes")
+    after = clock.read_arrival(dispatch, now)
+    revised = before is not None and before.state is ClockState.MISSED and after.state is ClockState.MET
+    kind = "arrival_revised" if revised else "arrival_detected"
+    change = {"arrived_at": dispatch.arrived_at, "from": before.state if before else None, "to": after.state}
+    _event(session, dispatch, kind, at=fix.device_time, recorded_at=now, lat=fix.lat, lon=fix.lon,
+           accuracy_m=fix.accuracy_m, data=change)
+    settle_and_publish(session, dispatch, now)
+    dispatch.version += 1
+    record(session, actor=Actor.system("fixes"), at=now, action=f"dispatch.{kind}", entity_type="dispatch",
+           entity_id=dispatch.id, branch_id=dispatch.branch_id, changes=change)
+    publish(session, now=now, topic="dispatch.event", branch_id=dispatch.branch_id,
+            payload={**summary(dispatch), "event": kind, "at": fix.device_time})
+
+
 def cancel(session: Session, *, actor: Actor, now: datetime, dispatch_id: int, reason: str) -> Dispatch:
     """A coordinator cancels a dispatch; clocks not yet settled end as cancelled, a missed one stays missed."""
     dispatch = get_visible(session, actor, Dispatch, dispatch_id, for_update=True)
@@ -319,28 +337,3 @@ class TimelineEntry:
     lat: float | None = None
     lon: float | None = None
     data: dict[str, Any] | None = None
-
-
-PHONE_KINDS = frozenset(k.value for k in EventKind)
-
-
-def timeline(session: Session, *, actor: Actor, dispatch_id: int) -> list[TimelineEntry]:
-    """Every recorded event and every arrival or departure the fixes show, in time order."""
-    from field_api.dispatch.arrival import fence_events
-
-    dispatch = get_visible(session, actor, Dispatch, dispatch_id)
-    events = session.scalars(sa.select(DispatchEvent).where(DispatchEvent.dispatch_id == dispatch.id)
-                             .order_by(DispatchEvent.at, DispatchEvent.id))
-    entries = [TimelineEntry(kind=e.kind, at=e.at, source=_source(e), device_time=e.device_time,
-                             recorded_at=e.recorded_at, actor_id=e.actor_id, lat=e.lat, lon=e.lon, data=e.data)
-               for e in events]
-    entries += fence_events(session, dispatch)
-    return sorted(entries, key=lambda entry: entry.at)
-
-
-def _source(event: DispatchEvent) -> str:
-    if event.kind in PHONE_KINDS:
-        return "phone"
-    if event.kind in ("arrival_detected", "arrival_revised"):
-        return "fixes"
-    return "system" if event.actor_id is None else "coordinator"
