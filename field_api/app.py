@@ -19,6 +19,10 @@ from field_api.config import load_config
 from field_api.db import configure_engine
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
+from field_api.live import routes as live_routes
+from field_api.live import settings as live_settings
+from field_api.live import transport as live_transport
+from field_api.live.page import page as map_page
 from field_api.tracking import routes as tracking_routes
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum, output_datum
@@ -31,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    live_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
     logging.basicConfig(level=logging.INFO)
 
@@ -47,7 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)
     tracking_routes.register(api)
+    live_routes.register(api)
     app.register_blueprint(health)
+    app.register_blueprint(map_page)
+    live_transport.init_app(app)
 
     @app.get("/api/docs/static/<path:filename>")
     def swagger_ui_static(filename: str):
