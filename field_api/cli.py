@@ -15,6 +15,7 @@ from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
+from field_api.fleet.command import simulate
 from field_api.tracking.commands import positions_cli
 from field_api.zones import service as zones
 from geo.datum import Datum
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(zones_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(simulate)
     app.cli.add_command(positions_cli)
 
 

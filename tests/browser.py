@@ -1,12 +1,10 @@
-"""Headless Debian Chromium driven by Playwright, and the app served from a test thread on the test's clock."""
+"""Headless Debian Chromium driven by Playwright."""
 
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("FIELD_API_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,24 +19,6 @@ def chromium_or_skip() -> str:
     if os.environ.get("FIELD_API_REQUIRE_BROWSER"):
         pytest.fail(reason + "; FIELD_API_REQUIRE_BROWSER is set, so the browser tests must run")
     pytest.skip(reason)
-
-
-class AppServer:
-    """The app on a free loopback port, served by werkzeug in a thread (one thread per request, as for streams)."""
-
-    def __init__(self, app) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="app-server", daemon=True)
-
-    def __enter__(self) -> AppServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
 
 
 class Browser:

@@ -17,7 +17,8 @@ from field_api.demo import demo_password, seed
 from field_api.dispatch.jobs import tick_clocks
 from field_api.extensions import db
 from field_api.worker.service import run_once
-from tests.browser import AppServer, Browser, chromium_or_skip
+from tests.app_server import AppServer
+from tests.browser import Browser, chromium_or_skip
 
 pytestmark = pytest.mark.slow
 

@@ -30,10 +30,12 @@ OPEN = DispatchStatus.OPEN
 IDLE, EN_ROUTE, ON_SITE = "idle", "en_route", "on_site"
 MPS_TO_KMH = 3.6
 
-_DISPATCH_FACTS = (Dispatch.id.label("dispatch_id"), Dispatch.surveyor_id, Dispatch.status, Dispatch.dispatched_at,
-                   Dispatch.closed_at, Dispatch.contact_due_at, Dispatch.contacted_at, Dispatch.contact_excuse,
-                   Dispatch.arrival_due_at, Dispatch.arrived_at, Dispatch.late_notice_at, Dispatch.arrival_excuse,
-                   Dispatch.projected_arrival_at)
+# What the clock rules read of a dispatch (field_api.dispatch.clock), fetched as columns.
+_CLOCK_FACTS = ("status", "contact_due_at", "contacted_at", "contact_excuse", "arrival_due_at", "arrived_at",
+                "late_notice_at", "arrival_excuse", "projected_arrival_at")
+_DISPATCH_COLUMNS = (Dispatch.id.label("dispatch_id"), Dispatch.surveyor_id, Dispatch.dispatched_at,
+                     Dispatch.closed_at.label("dispatch_closed_at"),
+                     *(getattr(Dispatch, name) for name in _CLOCK_FACTS))
 
 
 def snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
@@ -86,7 +88,7 @@ def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datu
     if on_duty_only:
         query = query.where(sa.or_(on_duty, Dispatch.id.is_not(None)))
     rows_by_surveyor: dict[int, list[sa.Row]] = {}
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         rows_by_surveyor.setdefault(row.id, []).append(row)
     firsts = [rows[0] for rows in rows_by_surveyor.values()]
     points = _points(firsts, canonical, datum)
@@ -129,19 +131,21 @@ def case_features(session: Session, *, now: datetime, canonical: Datum, datum: D
     query = (sa.select(Case.id, Case.report_number, Case.line, Case.on_site, Case.lat, Case.lon, Case.address,
                        Case.coverage, Case.is_vip, Case.reported_at, Case.closed_at,
                        Branch.code.label("branch_code"), surveyor.display_name.label("surveyor_name"),
-                       *_DISPATCH_FACTS)
+                       *_DISPATCH_COLUMNS)
              .join(Branch, Branch.id == Case.branch_id)
              .outerjoin(Dispatch, sa.and_(Dispatch.case_id == Case.id, Dispatch.status == OPEN))
              .outerjoin(surveyor, surveyor.id == Dispatch.surveyor_id)
              .where(*where).order_by(Case.id))
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()
     return [_case_feature(row, point, now) for row, point in zip(rows, _points(rows, canonical, datum))]
 
 
 def _case_feature(row: sa.Row, point: list[float] | None, now: datetime) -> dict[str, Any]:
     dispatch = None
     if row.dispatch_id is not None:
-        facts = SimpleNamespace(**row._mapping, case=SimpleNamespace(line=row.line, on_site=row.on_site))
+        facts = SimpleNamespace(**{name: getattr(row, name) for name in _CLOCK_FACTS},
+                                closed_at=row.dispatch_closed_at,
+                                case=SimpleNamespace(line=row.line, on_site=row.on_site))
         dispatch = {"dispatch_id": row.dispatch_id, "surveyor_id": row.surveyor_id,
                     "surveyor_name": row.surveyor_name, "status": row.status.value,
                     "dispatched_at": row.dispatched_at.isoformat(),
