@@ -104,6 +104,12 @@ def current_token_id() -> int:
     return request.environ["field_api.token_id"]
 
 
+def authenticated_as(actor: Actor, token_id: int) -> None:
+    """Record who the request is from when another credential (a stream ticket) stood in for the token."""
+    request.environ["field_api.actor"] = actor
+    request.environ["field_api.token_id"] = token_id
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with role declarations that are enforced and documented."""
 

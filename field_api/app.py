@@ -22,6 +22,10 @@ from field_api.dispatch import routes as dispatch_routes
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
 from field_api.routing import RecordIdConverter, record_id_schema
+from field_api.live import routes as live_routes
+from field_api.live import settings as live_settings
+from field_api.live import transport as live_transport
+from field_api.live.page import page as map_page
 from field_api.tracking import routes as tracking_routes
 from field_api.visits import routes as visits_routes
 from field_api.zones import routes as zones_routes
@@ -37,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RecordIdConverter
     load_config(app, test_config)
+    live_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
     logging.basicConfig(level=logging.INFO)
 
@@ -57,7 +62,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.register_blueprint(audit_routes.blp)
     clients_routes.register(api)
     visits_routes.register(api)
+    live_routes.register(api)
     app.register_blueprint(health)
+    app.register_blueprint(map_page)
+    live_transport.init_app(app)
 
     @app.get("/api/docs/static/<path:filename>")
     def swagger_ui_static(filename: str):

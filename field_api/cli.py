@@ -15,10 +15,11 @@ from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
+from field_api.fleet.command import simulate
+from field_api.tracking.commands import positions_cli
 from field_api.zones import service as zones
 from geo.datum import Datum
 from schemas.geo import DATUMS, canonical_datum
-from field_api.tracking.commands import positions_cli
 
 
 def register(app: Flask) -> None:
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(zones_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(simulate)
     app.cli.add_command(positions_cli)
 
 
@@ -126,9 +128,10 @@ def import_zones(path: str, branch_code: str, crs: str) -> None:
 def worker(once: bool) -> None:
     """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
     from field_api.dispatch.jobs import tick_clocks
+    from field_api.live.relay import live_jobs
     from field_api.worker.service import run_forever, run_once
 
-    jobs = [tick_clocks]
+    jobs = [tick_clocks, *live_jobs(current_app.config)]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")

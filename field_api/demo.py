@@ -1,9 +1,9 @@
-"""Demo data: a head office, the Shenzhen branch with two sub-branches, and users of every role."""
+"""Demo data: a head office, the Shenzhen branch with two sub-branches, users of every role, and a field day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,30 +11,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from field_api.access import Actor
+from field_api.access import Actor, actor_for
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
 from field_api.dispatch import cases
-from field_api.dispatch import service as dispatching
-from field_api.dispatch.models import Case, Line
+from field_api.dispatch import service as dispatches
+from field_api.dispatch.models import Case, Dispatch, Line
+from field_api.tracking import service as tracking
+from field_api.tracking.ingest import Limits, ingest
+from field_api.tracking.models import LatestPosition, Source
+from field_api.visits import demo as visits_demo
 from field_api.zones import service as zones
 from field_api.zones.models import ServiceZones
 from geo.datum import Datum, convert
-
-SHENZHEN_ZONES = Path(__file__).resolve().parent / "data" / "shenzhen-districts-gcj02.geojson"
-
-# report number, line, on site, where (GCJ-02, as AMap gives it), address, customer, VIP, surveyor, minutes ago
-CASES = [
-    ("DEMO-0001", Line.MOTOR, True, (22.540503, 114.054554), "深南大道 Shennan Blvd & Jintian Rd, Futian",
-     "Huang Lei 黄磊", True, "ft.surveyor1", 12),
-    ("DEMO-0002", Line.MOTOR, True, (22.555230, 113.883770), "宝安大道 Bao'an Blvd, Xin'an",
-     "Zhou Xun 周迅", False, "ba.surveyor1", 40),
-    ("DEMO-0003", Line.PROPERTY, True, (22.533012, 114.029620), "车公庙 Chegongmiao warehouse, Futian",
-     "Shenzhen Sunrise Trading Co. 深圳日升贸易有限公司", False, "ft.surveyor2", 25),
-    ("DEMO-0004", Line.MOTOR, True, (22.717800, 114.245700), "龙岗大道 Longgang Blvd, Longgang",
-     "Sun Li 孙俪", False, None, 2),
-]
-from field_api.visits import demo as visits_demo
 
 BRANCHES = [
     ("HQ", "Head office 总公司", None),
@@ -80,33 +69,60 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
                                  role=role, branch_code=branch, display_name=name, phone=phone,
                                  is_chief_coordinator=chief, cheap_hash=config["PASSWORD_HASH_CHEAP"])
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
-    yield from seed_dispatching(session, config=config, now=now)
+    yield from seed_field_day(session, config=config, now=now)
     yield from visits_demo.seed(session, config=config, now=now)
 
 
-def seed_dispatching(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
-    """Shenzhen's zones on the SZ branch, and a few cases dispatched or waiting."""
+# A morning in Shenzhen for the live map: sites in GCJ-02 (as AMap shows them), phones in WGS-84.
+CASES = [
+    # report number, line, on site, site (GCJ-02), address, customer, plate
+    ("DEMO-0001", Line.MOTOR, True, (22.543099, 114.057868), "福田区 市民中心 Futian Civic Center", "Chen Li 陈莉", "粤B12345"),
+    ("DEMO-0002", Line.MOTOR, True, (22.639258, 113.810664), "宝安区 机场 Bao'an Airport", "Huang Gang 黄刚", "粤B67890"),
+    ("DEMO-0003", Line.MOTOR, True, (22.533300, 113.930400), "南山区 科技园 Nanshan Science Park", "Xu Ming 徐明",
+     "粤B24680"),
+]
+FIELD_DAY = [
+    # surveyor, where the phone is (WGS-84), case dispatched to (None: idle)
+    ("ft.surveyor1", (22.5380, 114.0800), "DEMO-0001"),
+    ("ba.surveyor1", (22.6050, 113.8700), "DEMO-0002"),
+    ("ft.surveyor2", (22.5480, 114.0250), None),
+]
+SHENZHEN_ZONES = Path(__file__).resolve().parent / "data" / "shenzhen-districts-gcj02.geojson"
+
+
+def seed_field_day(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
+    """Zones for SZ, three reports, two dispatches, and the surveyors on duty with a recent fix each."""
     actor = Actor.system("seed-demo")
     canonical = Datum(config["DATUM"])
-    sz = session.scalar(sa.select(Branch).where(Branch.code == "SZ"))
-    if session.get(ServiceZones, sz.id) is None:
-        zones.replace_zones(session, actor=actor, now=now, branch_code="SZ",
-                            feature_collection=json.loads(SHENZHEN_ZONES.read_text(encoding="utf-8")),
-                            crs=Datum.GCJ02, canonical=canonical)
-    yield "zones: Shenzhen's districts on SZ (Futian, Luohu, Nanshan, Yantian urban; the rest suburban)"
-    users = {u.username: u for u in session.scalars(sa.select(User))}
-    existing = set(session.scalars(sa.select(Case.report_number)))
-    for number, line, on_site, where, address, customer, vip, surveyor, minutes_ago in CASES:
-        if number in existing:
+    shenzhen = accounts.branch_by_code(session, "SZ")
+    if session.get(ServiceZones, shenzhen.id) is None:
+        zones.replace_zones(session, actor=actor, now=now, branch_code="SZ", canonical=canonical,
+                            feature_collection=json.loads(SHENZHEN_ZONES.read_text(encoding="utf-8")), crs=Datum.GCJ02)
+    yield "zones: Shenzhen's districts for SZ"
+    reports = {}
+    for number, line, on_site, site, address, customer, plate in CASES:
+        case = session.scalar(sa.select(Case).where(Case.report_number == number))
+        if case is None:
+            lat, lon = convert(*site, Datum.GCJ02, canonical)
+            case = cases.create_case(session, actor=actor, now=now, canonical=canonical, branch_code="SZ",
+                                     report_number=number, reported_at=now, line=line, on_site=on_site, lat=lat,
+                                     lon=lon, customer_name=customer, customer_phone="13500000000",
+                                     plate_number=plate, address=address)
+        reports[number] = case
+    for username, (lat, lon), report in FIELD_DAY:
+        surveyor = session.scalar(sa.select(User).where(User.username == username))
+        surveyor_actor = actor_for(session, surveyor, device="seed-demo")
+        tracking.set_duty(session, actor=surveyor_actor, now=now, on_duty=True, device_time=now - timedelta(hours=1))
+        case = reports.get(report)
+        if case is not None and not session.scalar(sa.select(Dispatch.id).where(Dispatch.case_id == case.id)):
+            dispatches.dispatch_case(session, actor=actor, now=now, case_id=case.id, surveyor_id=surveyor.id,
+                                     default_radius_m=config["ARRIVAL_RADIUS_M"])
+        if session.get(LatestPosition, surveyor.id) is not None:
             continue
-        lat, lon = convert(*where, Datum.GCJ02, canonical)
-        reported = now - timedelta(minutes=minutes_ago)
-        case = cases.create_case(session, actor=actor, now=now, canonical=canonical, branch_code="SZ",
-                                 report_number=number, reported_at=reported, line=line, on_site=on_site, lat=lat,
-                                 lon=lon, address=address, customer_name=customer, customer_phone="13600000000",
-                                 is_vip=vip, plate_number="粤B·D1234" if line is Line.MOTOR else None)
-        if surveyor:
-            dispatching.dispatch_case(session, actor=actor, now=now, case_id=case.id,
-                                      surveyor_id=users[surveyor].id, default_radius_m=config["ARRIVAL_RADIUS_M"])
-    yield "cases: " + ", ".join(f"{c[0]} ({c[1].value}, {'dispatched to ' + c[7] if c[7] else 'waiting'})"
-                                for c in CASES)
+        lat, lon = convert(lat, lon, Datum.WGS84, canonical)
+        ingest(session, surveyor_id=surveyor.id, source=Source.API, device_id=None, now=now, limits=Limits(),
+               branch_id=surveyor.branch_id, rows=[{
+                   "device_time": now - timedelta(seconds=20), "lat": lat, "lon": lon, "accuracy_m": 8.0,
+                   "speed_mps": 0.0 if case is None else 9.0, "heading_deg": None, "altitude_m": None,
+                   "battery": 0.76, "provider": "gps"}])
+    yield "live map: 3 reports (DEMO-0001..3), 2 dispatched; ft.surveyor1, ba.surveyor1, ft.surveyor2 on duty"

@@ -5,6 +5,7 @@ from field_api.audit.models import AuditEvent  # noqa: F401
 from field_api.clients.models import Client  # noqa: F401
 from field_api.deployment.models import DeploymentSetting  # noqa: F401
 from field_api.dispatch.models import Case, Dispatch, DispatchEvent  # noqa: F401
+from field_api.live.models import StreamTicket  # noqa: F401
 from field_api.outbox.models import OutboxMessage  # noqa: F401
 from field_api.tracking.models import Device, DutyInterval, Fix, LatestPosition  # noqa: F401
 from field_api.visits.models import (ChecklistItem, ChecklistVersion, ClientTask, Visit,  # noqa: F401

@@ -14,6 +14,7 @@ from field_api.clock import SettableClock
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory
 from tests.factories.dispatch import DispatchFactory
+from tests.factories.live import LiveFactory
 from tests.factories.tracking import TrackingFactory
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
@@ -142,3 +143,12 @@ def visits(app, client, clock):
     with app.app_context():
         ensure_standard(db.session, now=clock.now())
         yield VisitFactory(client, clock)
+
+
+@pytest.fixture
+def live(app, client):
+    """Opens live streams (heartbeats every few milliseconds) and closes them, and the feed's threads, after."""
+    app.config.update(LIVE_HEARTBEAT_S=0.01, LIVE_POLL_S=0.01)
+    factory = LiveFactory(app, client)
+    yield factory
+    factory.close()

@@ -219,3 +219,14 @@ def test_a_surveyor_close_by_stays_pending(client, dispatching, desk, surveyor, 
                                  - timedelta(minutes=1), speed_kmh=40, park_s=0))
     tick_clocks(session, clock.now())
     assert dispatching.get(d["id"], desk)["arrival"]["state"] == "pending"
+
+
+def test_a_retried_batch_records_the_arrival_once(client, dispatching, desk, surveyor, clock):
+    d = dispatching.dispatch(dispatching.case(), surveyor, desk)
+    site = wgs84(FUTIAN_CIVIC_CENTER)
+    track = drive(offset(site, -2000, 0), site, depart=clock.now(), speed_kmh=40, park_s=300)
+    clock.advance(minutes=10)
+    post(client, surveyor, track)
+    post(client, surveyor, track[len(track) // 2:])
+    kinds = [e["kind"] for e in client.get(f"/api/v1/dispatches/{d['id']}/timeline", headers=desk.headers).json]
+    assert kinds.count("arrival_detected") == 1

@@ -77,10 +77,13 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/tasks"): CLIENT_READERS,
     ("GET", "/api/v1/tasks/<int:task_id>"): CLIENT_READERS,
     ("POST", "/api/v1/tasks/<int:task_id>/done"): CLIENT_READERS,
+    ("GET", "/api/v1/live/map"): DESK,
+    ("GET", "/api/v1/live/stream"): DESK,
+    ("POST", "/api/v1/live/tickets"): DESK,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
-           "/healthz", "/readyz"}
+           "/healthz", "/readyz", "/map", "/map/leaflet/<path:filename>"}
 
 
 def api_endpoints(app):

@@ -65,8 +65,9 @@ def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, no
         .with_for_update(of=Dispatch)).unique().all()
     for dispatch in candidates:
         result = evaluate_arrival(fence_of(dispatch), _track(session, dispatch, dispatch.closed_at or now))
-        if result.arrived_at is not None:
-            record_fix_arrival(session, dispatch, result.arrived_at, now)
+        proven = result.arrived_at
+        if proven is not None and (dispatch.arrived_at is None or proven.device_time < dispatch.arrived_at):
+            record_fix_arrival(session, dispatch, proven, now)
 
 
 def fence_events(session: Session, dispatch: Dispatch) -> list:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from field_api.dispatch import arrival
+from field_api.outbox.announce import announce_position
 from field_api.tracking.models import DutyInterval, Fix, LatestPosition, Source
 from geo import fixes as geo_fixes
 
@@ -30,6 +31,8 @@ TOO_OLD = "device_time_too_old"
 
 FIX = Fix.__table__
 LATEST = LatestPosition.__table__
+ANNOUNCED = ("surveyor_id", "lat", "lon", "device_time", "received_at", "accuracy_m", "battery", "speed_mps",
+             "heading_deg")
 LATEST_COLUMNS = ("device_time", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "heading_deg", "battery",
                   "source", "poor_accuracy")
 
@@ -50,6 +53,7 @@ class IngestResult:
     duplicate: int = 0
     off_duty: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    latest: dict[str, Any] | None = None  # the batch's fix that became the latest position, for the live map
 
     def summary(self) -> str:
         """The counts on one line, for logs."""
@@ -58,8 +62,11 @@ class IngestResult:
 
 
 def ingest(session: Session, *, surveyor_id: int, rows: Sequence[dict[str, Any]], source: Source,
-           device_id: int | None, now: datetime, limits: Limits) -> IngestResult:
-    """Store one surveyor's canonical-datum fixes by the rules, commit, and say what became of each."""
+           device_id: int | None, now: datetime, limits: Limits, branch_id: int | None = None) -> IngestResult:
+    """Store one surveyor's canonical-datum fixes by the rules, commit, and say what became of each.
+
+    Once committed, a new latest position is announced to the live map (once per batch).
+    """
     result = IngestResult()
     candidates = _screen(rows, now, result)
     if candidates:
@@ -68,6 +75,8 @@ def ingest(session: Session, *, surveyor_id: int, rows: Sequence[dict[str, Any]]
         _store(session, surveyor_id, candidates, source=source, device_id=device_id, now=now, limits=limits,
                result=result)
     session.commit()
+    if result.latest is not None and branch_id is not None:
+        announce_position(branch_id=branch_id, **{k: result.latest[k] for k in ANNOUNCED})
     return result
 
 
@@ -144,7 +153,7 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
         session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"))
                         .values(implausible=sa.bindparam("flag")),
                         [{"fix_id": fix_id, "flag": flag} for fix_id, _, flag in reflagged])
-    _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
+    result.latest = _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
         arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now)
@@ -179,16 +188,17 @@ def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
     return [(s.id, s.device_time, flag) for s, flag in zip(old, flags) if flag != s.implausible]
 
 
-def _update_latest(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Upsert the newest plausible fix as the latest position, unless a newer one is already there."""
+def _update_latest(session: Session, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Upsert the newest plausible fix as the latest position unless a newer one is there; return it when kept."""
     if not rows:
-        return
+        return None
     newest = max(rows, key=lambda r: r["device_time"])
     stmt = _insert(session, LATEST).values(surveyor_id=newest["surveyor_id"],
                                            **{c: newest[c] for c in LATEST_COLUMNS})
-    session.execute(stmt.on_conflict_do_update(
+    kept = session.execute(stmt.on_conflict_do_update(
         index_elements=["surveyor_id"], set_={c: stmt.excluded[c] for c in LATEST_COLUMNS},
-        where=LATEST.c.device_time < stmt.excluded.device_time))
+        where=LATEST.c.device_time < stmt.excluded.device_time).returning(LATEST.c.surveyor_id)).first()
+    return newest if kept is not None else None
 
 
 def _insert(session: Session, table: sa.Table):

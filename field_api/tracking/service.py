@@ -150,7 +150,7 @@ def record_positions(session: Session, *, actor: Actor, now: datetime, batch: An
             raise Invalid(f"No active device {device_id} of yours.", field="device_id")
         default_crs = device.default_crs
     result = ingest(session, surveyor_id=actor.user_id, rows=batch.in_canonical(default_crs), source=Source.API,
-                    device_id=device_id, now=now, limits=limits)
+                    device_id=device_id, now=now, limits=limits, branch_id=actor.branch_id)
     log.info("positions from surveyor %s: %s", actor.user_id, result.summary())
     return result
 
@@ -160,7 +160,7 @@ def record_tracker_report(session: Session, *, token: str | None, protocol: Prot
     """Record canonical-datum fixes that a tracker app sent with its device token."""
     device, user = authenticate_device(session, token=token, protocol=protocol, username=username)
     result = ingest(session, surveyor_id=user.id, rows=rows, source=TRACKER_SOURCES[protocol],
-                    device_id=device.id, now=now, limits=limits)
+                    device_id=device.id, now=now, limits=limits, branch_id=user.branch_id)
     # Never the token: only the device's id goes to the log.
     log.info("%s report from device %s (surveyor %s): %s", protocol.value, device.id, user.id, result.summary())
     return result

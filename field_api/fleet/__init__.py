@@ -1,0 +1,1 @@
+"""The fleet simulator: virtual surveyors driving to their sites and posting fixes through the HTTP API."""

@@ -1,0 +1,1 @@
+"""The coordinators' live map: the map feed, the event stream across workers, stream tickets and the page."""

@@ -1,0 +1,216 @@
+"""The live map as one GeoJSON FeatureCollection: on-duty surveyors, open cases with their clocks, zones.
+
+Built from a few column queries straight into dicts (no ORM or schema object per feature) and
+converted to the reader's datum in bulk, so a branch with ten thousand surveyors answers quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import shapely.geometry
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from field_api.access import Actor, branch_subtree, visible
+from field_api.accounts.models import Branch, Role, User
+from field_api.accounts.service import visible_branch
+from field_api.dispatch import clock
+from field_api.dispatch.models import Case, Dispatch, DispatchStatus
+from field_api.live.outbox_reader import latest_outbox_id
+from field_api.tracking.models import DutyInterval, LatestPosition
+from field_api.zones.models import ServiceZones
+from geo.datum import Datum, convert_many
+from geo.zones import parse_zones
+
+OPEN = DispatchStatus.OPEN
+IDLE, EN_ROUTE, ON_SITE = "idle", "en_route", "on_site"
+MPS_TO_KMH = 3.6
+
+# What the clock rules read of a dispatch (field_api.dispatch.clock), fetched as columns.
+_CLOCK_FACTS = ("status", "contact_due_at", "contacted_at", "contact_excuse", "arrival_due_at", "arrived_at",
+                "late_notice_at", "arrival_excuse", "projected_arrival_at")
+_DISPATCH_COLUMNS = (Dispatch.id.label("dispatch_id"), Dispatch.surveyor_id, Dispatch.dispatched_at,
+                     Dispatch.closed_at.label("dispatch_closed_at"),
+                     *(getattr(Dispatch, name) for name in _CLOCK_FACTS))
+
+
+def snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
+             branch_code: str | None = None, with_zones: bool = False) -> dict[str, Any]:
+    """The live map of the actor's branches (or one branch's subtree) as a FeatureCollection in `datum`."""
+    cursor = latest_outbox_id(session)  # read first: the stream replays whatever commits after it
+    within = _within(session, actor, branch_code)
+    surveyors = surveyor_features(session, now=now, canonical=canonical, datum=datum,
+                                  where=[visible(actor, User), *within(User.branch_id)])
+    cases = case_features(session, now=now, canonical=canonical, datum=datum,
+                          where=[Case.closed_at.is_(None), visible(actor, Case), *within(Case.branch_id)])
+    zones = zone_features(session, actor=actor, canonical=canonical, datum=datum,
+                          branch_code=branch_code) if with_zones else []
+    return {"type": "FeatureCollection", "features": surveyors + cases + zones, "datum": datum.value,
+            "generated_at": now.isoformat(), "last_event_id": f"{cursor}-{_ms(now)}"}
+
+
+def _within(session: Session, actor: Actor, branch_code: str | None):
+    if not branch_code:
+        return lambda column: []
+    subtree = sorted(branch_subtree(session, visible_branch(session, actor, branch_code).id))
+    return lambda column: [column.in_(subtree)]
+
+
+def scope_of(session: Session, *, actor: Actor, branch_code: str | None) -> frozenset[int] | None:
+    """The branches whose events a stream carries: a branch's subtree, the actor's, or None for every branch."""
+    if branch_code:
+        return branch_subtree(session, visible_branch(session, actor, branch_code).id)
+    return None if actor.sees_everything else actor.subtree
+
+
+def _ms(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)
+
+
+def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datum: Datum,
+                      where: Iterable[Any], on_duty_only: bool = True) -> list[dict[str, Any]]:
+    """Surveyors on duty (or on an open dispatch) at their kept latest positions, with state and dispatch."""
+    on_duty = sa.exists().where(DutyInterval.surveyor_id == User.id, DutyInterval.ended_at.is_(None))
+    query = (sa.select(User.id, User.display_name, Branch.code.label("branch_code"), on_duty.label("on_duty"),
+                       LatestPosition.lat, LatestPosition.lon, LatestPosition.device_time,
+                       LatestPosition.accuracy_m, LatestPosition.battery, LatestPosition.speed_mps,
+                       LatestPosition.heading_deg, Dispatch.id.label("dispatch_id"), Dispatch.case_id,
+                       Dispatch.arrived_at, Dispatch.arrival_due_at, Dispatch.dispatched_at)
+             .join(Branch, Branch.id == User.branch_id)
+             .outerjoin(LatestPosition, LatestPosition.surveyor_id == User.id)
+             .outerjoin(Dispatch, sa.and_(Dispatch.surveyor_id == User.id, Dispatch.status == OPEN))
+             .where(User.role == Role.SURVEYOR, User.is_active, *where)
+             .order_by(User.id))
+    if on_duty_only:
+        query = query.where(sa.or_(on_duty, Dispatch.id.is_not(None)))
+    rows_by_surveyor: dict[int, list[sa.Row]] = {}
+    for row in session.connection().execute(query):
+        rows_by_surveyor.setdefault(row.id, []).append(row)
+    firsts = [rows[0] for rows in rows_by_surveyor.values()]
+    points = _points(firsts, canonical, datum)
+    return [_surveyor_feature(rows, point, now) for rows, point in zip(rows_by_surveyor.values(), points)]
+
+
+def _current(rows: list[sa.Row]) -> sa.Row | None:
+    """The dispatch a surveyor is on now: the site they are at, else the most urgent arrival."""
+    open_ = [r for r in rows if r.dispatch_id is not None]
+    if not open_:
+        return None
+    return min(open_, key=lambda r: (r.arrived_at is None, r.arrival_due_at is None,
+                                     r.arrival_due_at or r.dispatched_at, r.dispatched_at))
+
+
+def _surveyor_feature(rows: list[sa.Row], point: list[float] | None, now: datetime) -> dict[str, Any]:
+    row = rows[0]
+    current = _current(rows)
+    state = IDLE if current is None else (ON_SITE if current.arrived_at is not None else EN_ROUTE)
+    fix_time = row.device_time
+    return {"type": "Feature", "id": f"surveyor-{row.id}",
+            "geometry": None if point is None else {"type": "Point", "coordinates": point},
+            "properties": {
+                "kind": "surveyor", "surveyor_id": row.id, "name": row.display_name, "branch_code": row.branch_code,
+                "on_duty": bool(row.on_duty), "state": state,
+                "dispatch_id": current.dispatch_id if current else None,
+                "case_id": current.case_id if current else None,
+                "open_dispatches": sum(1 for r in rows if r.dispatch_id is not None),
+                "fix_time": fix_time.isoformat() if fix_time else None,
+                "fix_age_s": round((now - fix_time).total_seconds()) if fix_time else None,
+                "accuracy_m": row.accuracy_m, "battery": row.battery,
+                "speed_kmh": None if row.speed_mps is None else round(row.speed_mps * MPS_TO_KMH, 1),
+                "heading_deg": row.heading_deg}}
+
+
+def case_features(session: Session, *, now: datetime, canonical: Datum, datum: Datum,
+                  where: Iterable[Any]) -> list[dict[str, Any]]:
+    """Cases with their open dispatch (if any) and both clocks read at `now`."""
+    surveyor = sa.orm.aliased(User)
+    query = (sa.select(Case.id, Case.report_number, Case.line, Case.on_site, Case.lat, Case.lon, Case.address,
+                       Case.coverage, Case.is_vip, Case.reported_at, Case.closed_at,
+                       Branch.code.label("branch_code"), surveyor.display_name.label("surveyor_name"),
+                       *_DISPATCH_COLUMNS)
+             .join(Branch, Branch.id == Case.branch_id)
+             .outerjoin(Dispatch, sa.and_(Dispatch.case_id == Case.id, Dispatch.status == OPEN))
+             .outerjoin(surveyor, surveyor.id == Dispatch.surveyor_id)
+             .where(*where).order_by(Case.id))
+    rows = session.connection().execute(query).all()
+    return [_case_feature(row, point, now) for row, point in zip(rows, _points(rows, canonical, datum))]
+
+
+def _case_feature(row: sa.Row, point: list[float] | None, now: datetime) -> dict[str, Any]:
+    dispatch = None
+    if row.dispatch_id is not None:
+        facts = SimpleNamespace(**{name: getattr(row, name) for name in _CLOCK_FACTS},
+                                closed_at=row.dispatch_closed_at,
+                                case=SimpleNamespace(line=row.line, on_site=row.on_site))
+        dispatch = {"dispatch_id": row.dispatch_id, "surveyor_id": row.surveyor_id,
+                    "surveyor_name": row.surveyor_name, "status": row.status.value,
+                    "dispatched_at": row.dispatched_at.isoformat(),
+                    "arrived_at": row.arrived_at.isoformat() if row.arrived_at else None,
+                    "contact": _clock(clock.read_contact(facts, now)),
+                    "arrival": _clock(clock.read_arrival(facts, now))}
+    return {"type": "Feature", "id": f"case-{row.id}",
+            "geometry": None if point is None else {"type": "Point", "coordinates": point},
+            "properties": {
+                "kind": "case", "case_id": row.id, "report_number": row.report_number, "line": row.line.value,
+                "on_site": row.on_site, "coverage": row.coverage, "address": row.address, "is_vip": row.is_vip,
+                "branch_code": row.branch_code, "reported_at": row.reported_at.isoformat(),
+                "closed_at": row.closed_at.isoformat() if row.closed_at else None, "dispatch": dispatch}}
+
+
+def _clock(reading: clock.ClockReading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    return {"state": reading.state.value, "due_at": reading.due_at.isoformat() if reading.due_at else None,
+            "minutes_left": reading.minutes_left, "with_notice": reading.with_notice,
+            "no_time_agreed": reading.no_time_agreed}
+
+
+def _points(rows: list[sa.Row], canonical: Datum, datum: Datum) -> list[list[float] | None]:
+    """[lon, lat] of each row in the reader's datum, converted all at once; None where there is no position."""
+    located = [i for i, r in enumerate(rows) if r.lat is not None and r.lon is not None]
+    points: list[list[float] | None] = [None] * len(rows)
+    if not located:
+        return points
+    lats, lons = convert_many([rows[i].lat for i in located], [rows[i].lon for i in located], canonical, datum)
+    for i, lat, lon in zip(located, lats.tolist(), lons.tolist()):
+        points[i] = [round(lon, 7), round(lat, 7)]
+    return points
+
+
+def zone_features(session: Session, *, actor: Actor, canonical: Datum, datum: Datum,
+                  branch_code: str | None) -> list[dict[str, Any]]:
+    """The zones of the branches in view: each branch's own, and the nearest ancestor's above them."""
+    root = visible_branch(session, actor, branch_code) if branch_code else None
+    owners = _zone_owners(session, actor, root)
+    rows = session.execute(sa.select(ServiceZones, Branch.code).join(Branch, Branch.id == ServiceZones.branch_id)
+                           .where(ServiceZones.branch_id.in_(owners)).order_by(ServiceZones.branch_id)).all()
+    features = []
+    for zones_row, code in rows:
+        zones = parse_zones(zones_row.feature_collection, datum=canonical).converted(datum)
+        for zone in zones.zones:
+            name = zone.properties.get("name") or zone.properties.get("name_en") or zone.properties.get("name_zh")
+            features.append({"type": "Feature", "id": f"zone-{code}-{zone.index}",
+                             "geometry": shapely.geometry.mapping(zone.geometry),
+                             "properties": {"kind": "zone", "coverage": zone.kind.value, "name": name,
+                                            "branch_code": code, "version": zones_row.version}})
+    return features
+
+
+def _zone_owners(session: Session, actor: Actor, root: Branch | None) -> list[int]:
+    """Branches whose zones apply in view: those in the subtree, and the nearest ancestor holding zones."""
+    top_id = root.id if root is not None else actor.branch_id
+    subtree = branch_subtree(session, top_id) if top_id is not None else frozenset()
+    if actor.sees_everything and root is None:
+        return list(session.scalars(sa.select(ServiceZones.branch_id)))
+    owners = set(session.scalars(sa.select(ServiceZones.branch_id).where(ServiceZones.branch_id.in_(sorted(subtree)))))
+    branch = session.get(Branch, top_id)
+    while branch is not None and branch.id not in owners:
+        if session.get(ServiceZones, branch.id) is not None:
+            owners.add(branch.id)
+            break
+        branch = branch.parent
+    return sorted(owners)
