@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from field_api.dispatch import arrival
+from field_api.tracking import fast_insert
 from field_api.tracking.models import DutyInterval, Fix, LatestPosition, Source
 from geo import fixes as geo_fixes
 
@@ -135,9 +136,8 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
         row.update(surveyor_id=surveyor_id, received_at=now, source=source, device_id=device_id,
                    poor_accuracy=accuracy is None or accuracy > limits.max_accuracy_m, implausible=False)
     reflagged = _flag_jumps(stored, new, limits)
-    inserted = set(session.scalars(
-        _insert(session, FIX).on_conflict_do_nothing(index_elements=["surveyor_id", "device_time"])
-        .returning(FIX.c.device_time), new).all())
+    inserted = fast_insert.insert_fixes(session, surveyor_id, new, received_at=now, source=source.value,
+                                        device_id=device_id)
     result.accepted += len(inserted)
     result.duplicate += len(new) - len(inserted)
     if reflagged:
@@ -147,7 +147,11 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
     _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
-        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now)
+        # Arrival needs re-evaluating only near a fence, unless stored fixes changed their usability.
+        usable = None if reflagged else [(r["device_time"], r["lat"], r["lon"]) for r in new
+                                         if r["device_time"] in inserted and not r["poor_accuracy"]
+                                         and not r["implausible"]]
+        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now, changed=usable)
 
 
 def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime) -> list[sa.Row]:
@@ -171,12 +175,18 @@ def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
     fresh = [r for r in new if not r["poor_accuracy"]]
     if len(old) + len(fresh) < 2:
         return []
-    pool = [geo_fixes.Fix(device_time=s.device_time, lat=s.lat, lon=s.lon) for s in old]
-    pool += [geo_fixes.Fix(device_time=r["device_time"], lat=r["lat"], lon=r["lon"]) for r in fresh]
-    flags = geo_fixes.implausible_jumps(pool, max_speed_kmh=limits.max_speed_kmh)
-    for row, flag in zip(fresh, flags[len(old):]):
-        row["implausible"] = flag
-    return [(s.id, s.device_time, flag) for s, flag in zip(old, flags) if flag != s.implausible]
+    # Stored and new device times never coincide, so time alone orders the pool.
+    pool = sorted([(s.device_time, s.lat, s.lon, s) for s in old]
+                  + [(r["device_time"], r["lat"], r["lon"], r) for r in fresh], key=lambda p: p[0])
+    plausible = geo_fixes.plausible_in_time_order([p[0].timestamp() for p in pool], [p[1] for p in pool],
+                                                  [p[2] for p in pool], max_speed_kmh=limits.max_speed_kmh)
+    changed = []
+    for (at, _, _, item), ok in zip(pool, plausible):
+        if isinstance(item, dict):
+            item["implausible"] = not ok
+        elif item.implausible == ok:
+            changed.append((item.id, at, not ok))
+    return changed
 
 
 def _update_latest(session: Session, rows: list[dict[str, Any]]) -> None:
