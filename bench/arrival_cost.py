@@ -10,4 +10,5 @@ def main(*, quick: bool = False, smoke: bool = False) -> None:
     if quick or smoke:
         geo_arrival.FENCES = 20 if smoke else 200
         geo_arrival.REPEATS = 1 if smoke else 2
+        geo_arrival.OUTPUT = "geo_arrival_quick.json"
     geo_arrival.main()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results"
+RESULTS = Path(os.environ.get("FIELD_API_BENCH_RESULTS") or REPO / "bench" / "results")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -39,6 +39,14 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path.write_text(json.dumps({"benchmark": name, "machine": machine(), **result}, indent=2, default=str) + "\n",
                     encoding="utf-8")
     return path
+
+
+def shown(path: Path) -> str:
+    """A results path as printed: relative to the repository when inside it."""
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
 
 
 def table(title: str, headers: list[str], rows: list[list[Any]]) -> str:

@@ -55,6 +55,16 @@ class Sizes:
                    small_surveyors=2, small_batches=1, naive_surveyors=2, warmup=1, processes=1, threads=1)
 
 
+def _create_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    engine.dispose()
+
+
 def _prepare(url: str) -> Any:
     """Migrate a fresh database to head and return an app on it (the bench's own connection)."""
     import flask_migrate
@@ -62,6 +72,7 @@ def _prepare(url: str) -> Any:
     from field_api.app import create_app
 
     if url.startswith("postgresql"):
+        _create_database(url)
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA IF EXISTS fix_partitions CASCADE")
@@ -231,5 +242,5 @@ def main(*, quick: bool = False, smoke: bool = False, postgres_url: str | None =
     print(report(results))
     result = {"sizes": sizes.__dict__, "results": results, "server_log": str(log)}
     path = common.write_result("ingest_http" + ("_quick" if quick or smoke else ""), result)
-    print(f"  written to {path.relative_to(common.REPO)}")
+    print(f"  written to {common.shown(path)}")
     return result

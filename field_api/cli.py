@@ -126,9 +126,10 @@ def import_zones(path: str, branch_code: str, crs: str) -> None:
 def worker(once: bool) -> None:
     """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
     from field_api.dispatch.jobs import tick_clocks
+    from field_api.tracking.partitions import create_ahead
     from field_api.worker.service import run_forever, run_once
 
-    jobs = [tick_clocks]
+    jobs = [create_ahead, tick_clocks]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")

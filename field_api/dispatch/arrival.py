@@ -59,34 +59,41 @@ def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, no
     """Re-evaluate arrival for the surveyor's dispatches that fixes from `earliest` on can affect.
 
     `changed`, when given, lists the usable fixes just stored (device time, lat, lon) and says no stored fix
-    changed its usability: a dispatch none of them comes within the leave radius of is then skipped.
+    changed its usability: a dispatch none of them comes within the leave radius of is then skipped
+    (before it is loaded or locked).
     """
-    candidates = session.scalars(
-        sa.select(Dispatch).join(Case, Case.id == Dispatch.case_id).where(
-            Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
-            sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
-            Dispatch.dispatched_at >= now - REEVALUATION_HORIZON,
-            # An arrival already proven at or before these fixes cannot move earlier through them.
-            sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
-        .with_for_update(of=Dispatch)).unique().all()
+    affected = sa.select(Dispatch.id).join(Case, Case.id == Dispatch.case_id).where(
+        Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
+        sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
+        Dispatch.dispatched_at >= now - REEVALUATION_HORIZON,
+        # An arrival already proven at or before these fixes cannot move earlier through them.
+        sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
+    if changed is not None:
+        fences = session.execute(affected.add_columns(
+            Dispatch.fence_lat, Dispatch.fence_lon, Dispatch.leave_radius_m, Dispatch.dispatched_at,
+            Dispatch.closed_at)).all()
+        ids = [row.id for row in fences if _near_fence(row, changed, now)]
+        if not ids:
+            return
+        affected = affected.where(Dispatch.id.in_(ids))
+    candidates = session.scalars(sa.select(Dispatch).where(Dispatch.id.in_(affected.scalar_subquery()))
+                                 .order_by(Dispatch.id).with_for_update(of=Dispatch)).unique().all()
     for dispatch in candidates:
-        if changed is not None and not _near_fence(dispatch, changed, now):
-            continue
         result = evaluate_arrival(fence_of(dispatch), _track(session, dispatch, dispatch.closed_at or now))
         if result.arrived_at is not None:
             record_fix_arrival(session, dispatch, result.arrived_at, now)
 
 
-def _near_fence(dispatch: Dispatch, fixes: Sequence[tuple[datetime, float, float]], now: datetime) -> bool:
+def _near_fence(dispatch: sa.Row, fixes: Sequence[tuple[datetime, float, float]], now: datetime) -> bool:
     # Only a fix within the leave radius can start, extend or confirm a stay (one outside it only ends
     # stays), so new fixes that all stay outside cannot prove an arrival; haversine bounds, geodesic decides.
     until = dispatch.closed_at or now
     inside = [(lat, lon) for at, lat, lon in fixes if dispatch.dispatched_at <= at <= until]
     if not inside:
         return False
-    fence = fence_of(dispatch)
     lats, lons = zip(*inside)
-    return bool(within_radius_many(fence.lat, fence.lon, lats, lons, fence.leave_radius_m).any())
+    return bool(within_radius_many(dispatch.fence_lat, dispatch.fence_lon, lats, lons,
+                                   dispatch.leave_radius_m).any())
 
 
 def fence_events(session: Session, dispatch: Dispatch) -> list:

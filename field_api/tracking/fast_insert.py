@@ -31,6 +31,24 @@ _SQLITE = (f"INSERT INTO fix ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len
            "ON CONFLICT (surveyor_id, device_time) DO NOTHING")
 
 
+def _element(kind: str, value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if kind == "float8":
+        return repr(float(value))  # PostgreSQL reads repr(), including nan and inf
+    if kind == "bool":
+        return "t" if value else "f"
+    if kind == "timestamptz":
+        return value.isoformat()
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array(kind: str, values: list[Any]) -> str:
+    """A PostgreSQL array literal: psycopg's list adaptation quotes element by element with regexes, which
+    costs more than the insert itself; these elements need no quoting but text, which is quoted here."""
+    return "{" + ",".join([_element(kind, v) for v in values]) + "}"
+
+
 def sqlite_time(at: datetime) -> str:
     """An instant as SQLAlchemy stores it in SQLite (UTC wall time, always with microseconds)."""
     at = at.astimezone(timezone.utc)
@@ -43,7 +61,8 @@ def insert_fixes(session: Session, surveyor_id: int, rows: list[dict[str, Any]],
     """Insert one surveyor's new fixes; return the device times actually stored (others were there already)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        params: dict[str, Any] = {name: [r[name] for r in rows] for name in PER_FIX}
+        params: dict[str, Any] = {name: _array(kind, [r[name] for r in rows])
+                                  for name, kind in zip(PER_FIX, ARRAY_TYPES)}
         params.update(surveyor_id=surveyor_id, received_at=received_at, source=source, device_id=device_id)
         stored = connection.execute(_POSTGRES, params).scalars().all()
         # Compare as the caller holds them (UTC): the driver answers in the session's time zone.

@@ -16,13 +16,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from field_api.dispatch import arrival
-from field_api.tracking import fast_insert
+from field_api.tracking import fast_insert, partitions
 from field_api.tracking.models import DutyInterval, Fix, LatestPosition, Source
 from geo import fixes as geo_fixes
 
 MAX_AHEAD = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
 NEIGHBOURS = geo_fixes.LOOKBACK
+NEIGHBOUR_WINDOW = timedelta(days=1)
 
 OUT_OF_RANGE = "coordinates_out_of_range"
 NULL_ISLAND = "null_island"
@@ -125,7 +126,9 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
            device_id: int | None, now: datetime, limits: Limits, result: IngestResult) -> None:
     """Insert the new fixes with their flags, re-flag stored neighbours, update the latest position."""
     candidates.sort(key=lambda c: c["device_time"])
-    stored = _stored_around(session, surveyor_id, candidates[0]["device_time"], candidates[-1]["device_time"])
+    first, last = candidates[0]["device_time"], candidates[-1]["device_time"]
+    partitions.ensure_for_times(session, first, last)
+    stored = _stored_around(session, surveyor_id, first, last, now)
     stored_times = {s.device_time for s in stored}
     new = [c for c in candidates if c["device_time"] not in stored_times]
     result.duplicate += len(candidates) - len(new)
@@ -141,9 +144,10 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
     result.accepted += len(inserted)
     result.duplicate += len(new) - len(inserted)
     if reflagged:
-        session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"))
+        session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"),
+                                             FIX.c.device_time == sa.bindparam("fix_time"))
                         .values(implausible=sa.bindparam("flag")),
-                        [{"fix_id": fix_id, "flag": flag} for fix_id, _, flag in reflagged])
+                        [{"fix_id": fix_id, "fix_time": at, "flag": flag} for fix_id, at, flag in reflagged])
     _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
@@ -154,17 +158,30 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
         arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now, changed=usable)
 
 
-def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime) -> list[sa.Row]:
-    """The surveyor's stored fixes within [first, last] and a few on either side, in time order."""
+def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime,
+                   now: datetime) -> list[sa.Row]:
+    """The surveyor's stored fixes within [first, last] and a few on either side, in time order (one query).
+
+    Earlier neighbours are looked for in the last day first, so that a partitioned table reads one or two
+    partitions rather than all; only a surveyor with a gap before this batch needs the unbounded look.
+    """
     columns = (FIX.c.id, FIX.c.device_time, FIX.c.lat, FIX.c.lon, FIX.c.poor_accuracy, FIX.c.implausible)
     mine = FIX.c.surveyor_id == surveyor_id
-    before = session.execute(sa.select(*columns).where(mine, FIX.c.device_time < first)
-                             .order_by(FIX.c.device_time.desc()).limit(NEIGHBOURS)).all()
-    within = session.execute(sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
-                             .order_by(FIX.c.device_time)).all()
-    after = session.execute(sa.select(*columns).where(mine, FIX.c.device_time > last)
-                            .order_by(FIX.c.device_time).limit(NEIGHBOURS)).all()
-    return before[::-1] + within + after
+
+    def before(*bound):
+        return (sa.select(*columns).where(mine, FIX.c.device_time < first, *bound)
+                .order_by(FIX.c.device_time.desc()).limit(NEIGHBOURS))
+
+    within = sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
+    # No stored fix is later than its receipt (device times are clamped to it), hence the upper bound.
+    after = (sa.select(*columns).where(mine, FIX.c.device_time > last, FIX.c.device_time <= max(now, last) + MAX_AHEAD)
+             .order_by(FIX.c.device_time).limit(NEIGHBOURS))
+    parts = [q.subquery() for q in (before(FIX.c.device_time >= first - NEIGHBOUR_WINDOW), within, after)]
+    rows = sorted(session.execute(sa.union_all(*(sa.select(*p.c) for p in parts))).all(),
+                  key=lambda r: r.device_time)
+    if sum(1 for r in rows if r.device_time < first) < NEIGHBOURS:
+        rows = session.execute(before()).all()[::-1] + [r for r in rows if r.device_time >= first]
+    return rows
 
 
 def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
