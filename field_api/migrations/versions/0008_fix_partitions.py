@@ -2,7 +2,8 @@
 
 Daily range partitions live in the fix_partitions schema (fix_YYYYMMDD, UTC days) so that retention drops
 whole days; the primary key becomes (id, device_time) because a partitioned table's unique keys must
-include the partition key. Existing fixes are copied into partitions for the days they cover.
+include the partition key. Existing fixes are copied into partitions for the days they cover. On both
+databases the fix table drops its two foreign keys (their per-row checks were the largest cost of ingestion).
 
 Revision ID: 0008
 Revises: 0003
@@ -36,16 +37,15 @@ COLUMNS = """
     source VARCHAR(16) NOT NULL,
     device_id INTEGER,
     poor_accuracy BOOLEAN NOT NULL,
-    implausible BOOLEAN NOT NULL,
-    CONSTRAINT fk_fix_device_id_device FOREIGN KEY (device_id) REFERENCES device (id),
-    CONSTRAINT fk_fix_surveyor_id_user_account FOREIGN KEY (surveyor_id) REFERENCES user_account (id)
+    implausible BOOLEAN NOT NULL
 """
+FOREIGN_KEYS = (('fk_fix_surveyor_id_user_account', 'surveyor_id', 'user_account'),
+                ('fk_fix_device_id_device', 'device_id', 'device'))
 
 
 def _rename_old(conn, suffix):
     conn.exec_driver_sql(f"ALTER TABLE fix RENAME TO fix_{suffix}")
-    for name in ('pk_fix', 'uq_fix_surveyor_id_device_time', 'fk_fix_device_id_device',
-                 'fk_fix_surveyor_id_user_account'):
+    for name in ('pk_fix', 'uq_fix_surveyor_id_device_time'):
         conn.exec_driver_sql(f"ALTER TABLE fix_{suffix} RENAME CONSTRAINT {name} TO {name}_{suffix}")
     conn.exec_driver_sql(f"ALTER INDEX ix_fix_device_time RENAME TO ix_fix_device_time_{suffix}")
     conn.exec_driver_sql("ALTER SEQUENCE fix_id_seq OWNED BY NONE")
@@ -54,7 +54,13 @@ def _rename_old(conn, suffix):
 def upgrade():
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql':
+        # The fix table loses its foreign keys: per-row checks on the hottest insert (see the model).
+        with op.batch_alter_table('fix', schema=None) as batch_op:
+            for name, _, _ in FOREIGN_KEYS:
+                batch_op.drop_constraint(name, type_='foreignkey')
         return
+    for name, _, _ in FOREIGN_KEYS:
+        conn.exec_driver_sql(f"ALTER TABLE fix DROP CONSTRAINT {name}")
     _rename_old(conn, 'unpartitioned')
     conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     conn.exec_driver_sql(f"CREATE TABLE fix ({COLUMNS}, CONSTRAINT pk_fix PRIMARY KEY (id, device_time), "
@@ -78,6 +84,9 @@ def upgrade():
 def downgrade():
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql':
+        with op.batch_alter_table('fix', schema=None) as batch_op:
+            for name, column, table in FOREIGN_KEYS:
+                batch_op.create_foreign_key(name, table, [column], ['id'])
         return
     _rename_old(conn, 'partitioned')
     conn.exec_driver_sql(f"CREATE TABLE fix ({COLUMNS}, CONSTRAINT pk_fix PRIMARY KEY (id), "
@@ -86,4 +95,6 @@ def downgrade():
     conn.exec_driver_sql("INSERT INTO fix SELECT * FROM fix_partitioned")
     conn.exec_driver_sql("DROP TABLE fix_partitioned")
     conn.exec_driver_sql("ALTER SEQUENCE fix_id_seq OWNED BY fix.id")
+    for name, column, table in FOREIGN_KEYS:
+        conn.exec_driver_sql(f"ALTER TABLE fix ADD CONSTRAINT {name} FOREIGN KEY ({column}) REFERENCES {table} (id)")
     conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
