@@ -20,6 +20,7 @@ from geo_reference import generate_fleet, reference_evaluate  # noqa: E402
 FENCES = 2000
 FIXES_PER_FENCE = 25
 REPEATS = 5
+OUTPUT = "geo_arrival.json"
 
 
 def best_of(repeats, run):
@@ -78,10 +79,12 @@ def main() -> None:
         print(f"  {name:30s} fast {row['fast']:7.2f} µs/fix   all-geodesic {row['all_geodesic']:7.2f} µs/fix"
               f"   ({row['all_geodesic'] / row['fast']:.0f}x)")
     print(f"  arrivals: {results['arrivals']}, results identical: yes")
-    out = REPO / "bench" / "results" / "geo_arrival.json"
+    from bench.common import RESULTS
+
+    out = RESULTS / OUTPUT
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"  written to {out.relative_to(REPO)}")
+    print(f"  written to {out}")
 
 
 if __name__ == "__main__":

@@ -80,6 +80,13 @@ def implausible_jumps(fixes: Sequence[Fix], max_speed_kmh: float = DEFAULT_MAX_S
     return flags
 
 
+def plausible_in_time_order(times_s: Sequence[float], lats: Sequence[float], lons: Sequence[float],
+                            max_speed_kmh: float = DEFAULT_MAX_SPEED_KMH) -> list[bool]:
+    """Like implausible_jumps (negated) for fixes given as arrays already in strict time order, without Fix objects."""
+    return _plausible_in_order(np.asarray(times_s, dtype=float), np.asarray(lats, dtype=float),
+                               np.asarray(lons, dtype=float), max_speed_kmh / 3.6)
+
+
 def usable_fixes(
     fixes: Iterable[Fix],
     max_accuracy_m: float = DEFAULT_MAX_ACCURACY_M,

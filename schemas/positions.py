@@ -85,8 +85,46 @@ _FIELDS = {
 _OPTIONAL_ROW_KEYS = [row_key for row_key, _, required in _FIELDS.values() if not required]
 
 
+_KNOWN = frozenset(_FIELDS)
+_REQUIRED = frozenset(key for key, (_, _, required) in _FIELDS.items() if required)
+_FINITE = (float, int)
+_UTC = timezone.utc
+
+
+def _fast_row(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The row of a well-formed fix, checked inline (the common case); None sends it to the full check."""
+    if not (_REQUIRED <= item.keys() <= _KNOWN):
+        return None
+    at, lat, lon, accuracy = item["device_time"], item["lat"], item["lon"], item["accuracy"]
+    speed, heading = item.get("speed"), item.get("heading")
+    altitude, battery, provider = item.get("altitude"), item.get("battery"), item.get("provider")
+    if not (type(at) is str and len(at) <= 40 and type(lat) in _FINITE and type(lon) in _FINITE
+            and type(accuracy) in _FINITE and math.isfinite(lat) and math.isfinite(lon) and 0 <= accuracy < math.inf
+            and (speed is None or (type(speed) in _FINITE and 0 <= speed < math.inf))
+            and (heading is None or (type(heading) in _FINITE and 0 <= heading <= 360))
+            and (altitude is None or (type(altitude) in _FINITE and math.isfinite(altitude)))
+            and (battery is None or (type(battery) in _FINITE and 0 <= battery <= 1))
+            and (provider is None or (type(provider) is str and 1 <= len(provider) <= 16))):
+        return None
+    try:
+        parsed = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return {"device_time": parsed.astimezone(_UTC), "lat": float(lat), "lon": float(lon),
+            "accuracy_m": float(accuracy), "speed_mps": None if speed is None else float(speed),
+            "heading_deg": None if heading is None else float(heading),
+            "altitude_m": None if altitude is None else float(altitude),
+            "battery": None if battery is None else float(battery), "provider": provider}
+
+
 def parse_fix(item: Any) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     """Check one fix's fields and types; return its row (None when wrong) and the errors by field."""
+    if type(item) is dict:
+        row = _fast_row(item)
+        if row is not None:
+            return row, {}
     if not isinstance(item, dict):
         return None, {"_schema": ["Not a valid fix object."]}
     errors: dict[str, list[str]] = {}

@@ -7,7 +7,7 @@ order in which batches arrive.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from field_api.dispatch.service import TimelineEntry, record_fix_arrival
 from field_api.tracking.models import Fix as StoredFix
 from field_api.tracking.models import LatestPosition
 from geo.arrival import ArrivalFence, EventKind, evaluate_arrival, projected_arrival
+from geo.distance import within_radius_many
 from geo.fixes import Fix
 from geo.zones import Coverage
 
@@ -53,21 +54,47 @@ def _track(session: Session, dispatch: Dispatch, until: datetime) -> list[Fix]:
     return [Fix(device_time=t, lat=lat, lon=lon, accuracy_m=acc, speed_mps=speed) for t, lat, lon, acc, speed in rows]
 
 
-def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, now: datetime) -> None:
-    """Re-evaluate arrival for the surveyor's dispatches that fixes from `earliest` on can affect."""
-    candidates = session.scalars(
-        sa.select(Dispatch).join(Case, Case.id == Dispatch.case_id).where(
-            Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
-            sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
-            Dispatch.dispatched_at >= now - REEVALUATION_HORIZON,
-            # An arrival already proven at or before these fixes cannot move earlier through them.
-            sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
-        .with_for_update(of=Dispatch)).unique().all()
+def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, now: datetime,
+                   changed: Sequence[tuple[datetime, float, float]] | None = None) -> None:
+    """Re-evaluate arrival for the surveyor's dispatches that fixes from `earliest` on can affect.
+
+    `changed`, when given, lists the usable fixes just stored (device time, lat, lon) and says no stored fix
+    changed its usability: a dispatch none of them comes within the leave radius of is then skipped
+    (before it is loaded or locked).
+    """
+    affected = sa.select(Dispatch.id).join(Case, Case.id == Dispatch.case_id).where(
+        Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
+        sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
+        Dispatch.dispatched_at >= now - REEVALUATION_HORIZON,
+        # An arrival already proven at or before these fixes cannot move earlier through them.
+        sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
+    if changed is not None:
+        fences = session.execute(affected.add_columns(
+            Dispatch.fence_lat, Dispatch.fence_lon, Dispatch.leave_radius_m, Dispatch.dispatched_at,
+            Dispatch.closed_at)).all()
+        ids = [row.id for row in fences if _near_fence(row, changed, now)]
+        if not ids:
+            return
+        affected = affected.where(Dispatch.id.in_(ids))
+    candidates = session.scalars(sa.select(Dispatch).where(Dispatch.id.in_(affected.scalar_subquery()))
+                                 .order_by(Dispatch.id).with_for_update(of=Dispatch)).unique().all()
     for dispatch in candidates:
         result = evaluate_arrival(fence_of(dispatch), _track(session, dispatch, dispatch.closed_at or now))
         proven = result.arrived_at
         if proven is not None and (dispatch.arrived_at is None or proven.device_time < dispatch.arrived_at):
             record_fix_arrival(session, dispatch, proven, now)
+
+
+def _near_fence(dispatch: sa.Row, fixes: Sequence[tuple[datetime, float, float]], now: datetime) -> bool:
+    # Only a fix within the leave radius can start, extend or confirm a stay (one outside it only ends
+    # stays), so new fixes that all stay outside cannot prove an arrival; haversine bounds, geodesic decides.
+    until = dispatch.closed_at or now
+    inside = [(lat, lon) for at, lat, lon in fixes if dispatch.dispatched_at <= at <= until]
+    if not inside:
+        return False
+    lats, lons = zip(*inside)
+    return bool(within_radius_many(dispatch.fence_lat, dispatch.fence_lon, lats, lons,
+                                   dispatch.leave_radius_m).any())
 
 
 def fence_events(session: Session, dispatch: Dispatch) -> list:

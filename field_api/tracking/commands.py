@@ -28,4 +28,5 @@ def prune(days: int | None) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"deleted {result.deleted} fixes taken before {result.cutoff.isoformat()}; "
-               f"kept {result.kept_on_hold} under legal hold; removed {result.latest_removed} stale latest positions")
+               f"kept {result.kept_on_hold} under legal hold; removed {result.latest_removed} stale latest positions; "
+               f"{result.partitions_dropped} day partitions dropped whole")

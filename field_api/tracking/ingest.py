@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from field_api.dispatch import arrival
 from field_api.outbox.announce import announce_position
+from field_api.tracking import fast_insert, partitions
 from field_api.tracking.models import DutyInterval, Fix, LatestPosition, Source
 from geo import fixes as geo_fixes
 
 MAX_AHEAD = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
 NEIGHBOURS = geo_fixes.LOOKBACK
+NEIGHBOUR_WINDOW = timedelta(days=1)
 
 OUT_OF_RANGE = "coordinates_out_of_range"
 NULL_ISLAND = "null_island"
@@ -133,7 +135,9 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
            device_id: int | None, now: datetime, limits: Limits, result: IngestResult) -> None:
     """Insert the new fixes with their flags, re-flag stored neighbours, update the latest position."""
     candidates.sort(key=lambda c: c["device_time"])
-    stored = _stored_around(session, surveyor_id, candidates[0]["device_time"], candidates[-1]["device_time"])
+    first, last = candidates[0]["device_time"], candidates[-1]["device_time"]
+    partitions.ensure_for_times(session, first, last)
+    stored = _stored_around(session, surveyor_id, first, last, now)
     stored_times = {s.device_time for s in stored}
     new = [c for c in candidates if c["device_time"] not in stored_times]
     result.duplicate += len(candidates) - len(new)
@@ -144,32 +148,49 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
         row.update(surveyor_id=surveyor_id, received_at=now, source=source, device_id=device_id,
                    poor_accuracy=accuracy is None or accuracy > limits.max_accuracy_m, implausible=False)
     reflagged = _flag_jumps(stored, new, limits)
-    inserted = set(session.scalars(
-        _insert(session, FIX).on_conflict_do_nothing(index_elements=["surveyor_id", "device_time"])
-        .returning(FIX.c.device_time), new).all())
+    inserted = fast_insert.insert_fixes(session, surveyor_id, new, received_at=now, source=source.value,
+                                        device_id=device_id)
     result.accepted += len(inserted)
     result.duplicate += len(new) - len(inserted)
     if reflagged:
-        session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"))
+        session.execute(sa.update(FIX).where(FIX.c.id == sa.bindparam("fix_id"),
+                                             FIX.c.device_time == sa.bindparam("fix_time"))
                         .values(implausible=sa.bindparam("flag")),
-                        [{"fix_id": fix_id, "flag": flag} for fix_id, _, flag in reflagged])
+                        [{"fix_id": fix_id, "fix_time": at, "flag": flag} for fix_id, at, flag in reflagged])
     result.latest = _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
-        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now)
+        # Arrival needs re-evaluating only near a fence, unless stored fixes changed their usability.
+        usable = None if reflagged else [(r["device_time"], r["lat"], r["lon"]) for r in new
+                                         if r["device_time"] in inserted and not r["poor_accuracy"]
+                                         and not r["implausible"]]
+        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now, changed=usable)
 
 
-def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime) -> list[sa.Row]:
-    """The surveyor's stored fixes within [first, last] and a few on either side, in time order."""
+def _stored_around(session: Session, surveyor_id: int, first: datetime, last: datetime,
+                   now: datetime) -> list[sa.Row]:
+    """The surveyor's stored fixes within [first, last] and a few on either side, in time order (one query).
+
+    Earlier neighbours are looked for in the last day first, so that a partitioned table reads one or two
+    partitions rather than all; only a surveyor with a gap before this batch needs the unbounded look.
+    """
     columns = (FIX.c.id, FIX.c.device_time, FIX.c.lat, FIX.c.lon, FIX.c.poor_accuracy, FIX.c.implausible)
     mine = FIX.c.surveyor_id == surveyor_id
-    before = session.execute(sa.select(*columns).where(mine, FIX.c.device_time < first)
-                             .order_by(FIX.c.device_time.desc()).limit(NEIGHBOURS)).all()
-    within = session.execute(sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
-                             .order_by(FIX.c.device_time)).all()
-    after = session.execute(sa.select(*columns).where(mine, FIX.c.device_time > last)
-                            .order_by(FIX.c.device_time).limit(NEIGHBOURS)).all()
-    return before[::-1] + within + after
+
+    def before(*bound):
+        return (sa.select(*columns).where(mine, FIX.c.device_time < first, *bound)
+                .order_by(FIX.c.device_time.desc()).limit(NEIGHBOURS))
+
+    within = sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
+    # No stored fix is later than its receipt (device times are clamped to it), hence the upper bound.
+    after = (sa.select(*columns).where(mine, FIX.c.device_time > last, FIX.c.device_time <= max(now, last) + MAX_AHEAD)
+             .order_by(FIX.c.device_time).limit(NEIGHBOURS))
+    parts = [q.subquery() for q in (before(FIX.c.device_time >= first - NEIGHBOUR_WINDOW), within, after)]
+    rows = sorted(session.execute(sa.union_all(*(sa.select(*p.c) for p in parts))).all(),
+                  key=lambda r: r.device_time)
+    if sum(1 for r in rows if r.device_time < first) < NEIGHBOURS:
+        rows = session.execute(before()).all()[::-1] + [r for r in rows if r.device_time >= first]
+    return rows
 
 
 def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
@@ -180,12 +201,18 @@ def _flag_jumps(stored: list[sa.Row], new: list[dict[str, Any]],
     fresh = [r for r in new if not r["poor_accuracy"]]
     if len(old) + len(fresh) < 2:
         return []
-    pool = [geo_fixes.Fix(device_time=s.device_time, lat=s.lat, lon=s.lon) for s in old]
-    pool += [geo_fixes.Fix(device_time=r["device_time"], lat=r["lat"], lon=r["lon"]) for r in fresh]
-    flags = geo_fixes.implausible_jumps(pool, max_speed_kmh=limits.max_speed_kmh)
-    for row, flag in zip(fresh, flags[len(old):]):
-        row["implausible"] = flag
-    return [(s.id, s.device_time, flag) for s, flag in zip(old, flags) if flag != s.implausible]
+    # Stored and new device times never coincide, so time alone orders the pool.
+    pool = sorted([(s.device_time, s.lat, s.lon, s) for s in old]
+                  + [(r["device_time"], r["lat"], r["lon"], r) for r in fresh], key=lambda p: p[0])
+    plausible = geo_fixes.plausible_in_time_order([p[0].timestamp() for p in pool], [p[1] for p in pool],
+                                                  [p[2] for p in pool], max_speed_kmh=limits.max_speed_kmh)
+    changed = []
+    for (at, _, _, item), ok in zip(pool, plausible):
+        if isinstance(item, dict):
+            item["implausible"] = not ok
+        elif item.implausible == ok:
+            changed.append((item.id, at, not ok))
+    return changed
 
 
 def _update_latest(session: Session, rows: list[dict[str, Any]]) -> dict[str, Any] | None:

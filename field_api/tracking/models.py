@@ -32,12 +32,19 @@ def _enum(kind: type[enum.Enum]) -> sa.Enum:
 
 
 class Fix(Base):
-    """One stored position report; lat/lon in the canonical datum, battery as a fraction 0-1."""
+    """One stored position report; lat/lon in the canonical datum, battery as a fraction 0-1.
+
+    No foreign keys: on PostgreSQL their per-row checks (each a FOR KEY SHARE lock on the surveyor's row)
+    cost more than the insert itself, and ingestion only ever stores fixes for the authenticated surveyor
+    and that surveyor's verified device; users and devices are deactivated or revoked, never deleted.
+    On PostgreSQL the table is partitioned by day of device_time and its primary key is (id, device_time)
+    (migration 0008).
+    """
 
     __tablename__ = "fix"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
-    surveyor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    surveyor_id: Mapped[int]
     device_time: Mapped[datetime]
     received_at: Mapped[datetime]
     lat: Mapped[float] = mapped_column(sa.Double)
@@ -49,7 +56,7 @@ class Fix(Base):
     battery: Mapped[float | None] = mapped_column(sa.Double)
     provider: Mapped[str | None] = mapped_column(sa.String(16))
     source: Mapped[Source] = mapped_column(_enum(Source))
-    device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("device.id"))
+    device_id: Mapped[int | None]
     poor_accuracy: Mapped[bool] = mapped_column(default=False)
     implausible: Mapped[bool] = mapped_column(default=False)
 

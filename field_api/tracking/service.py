@@ -16,7 +16,8 @@ from field_api.accounts.models import Role, User
 from field_api.audit.service import record
 from field_api.dispatch import arrival
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from field_api.tracking.ingest import MAX_AHEAD, IngestResult, Limits, ingest
+from field_api.tracking import partitions
+from field_api.tracking.ingest import MAX_AGE, MAX_AHEAD, IngestResult, Limits, ingest
 from field_api.tracking.models import Device, DutyInterval, Fix, LatestPosition, Protocol, Source
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class PruneResult:
     deleted: int
     kept_on_hold: int
     latest_removed: int
+    partitions_dropped: int = 0
 
 
 def _surveyor(session: Session, actor: Actor, surveyor_id: int | None) -> User:
@@ -243,23 +245,52 @@ def latest_positions(session: Session, *, actor: Actor) -> sa.Select:
 
 
 def prune(session: Session, *, now: datetime, days: int) -> PruneResult:
-    """Delete fixes older than the retention period, except those of dispatches under legal hold."""
+    """Delete fixes older than the retention period, except those of dispatches under legal hold.
+
+    On PostgreSQL a day's partition that is wholly past the cutoff and holds no held fix is dropped at
+    once; the remaining old fixes are deleted row by row.
+    """
     if days < 1:
         raise Invalid("Keep fixes for at least one day.", field="days")
     cutoff = now - timedelta(days=days)
     old = Fix.device_time < cutoff
+    windows = arrival.held_windows(session)
     held = [sa.and_(Fix.surveyor_id == surveyor, Fix.device_time >= start,
                     *([Fix.device_time <= end] if end is not None else []))
-            for surveyor, start, end in arrival.held_windows(session)]
+            for surveyor, start, end in windows]
     on_hold = sa.or_(*held) if held else sa.false()
     kept = session.scalar(sa.select(sa.func.count()).select_from(Fix).where(old, on_hold))
+    dropped_days, dropped = _drop_partitions(session, now=now, cutoff=cutoff, windows=windows)
     unsynchronized = {"synchronize_session": False}
-    deleted = session.execute(sa.delete(Fix).where(old, sa.not_(on_hold)), execution_options=unsynchronized).rowcount
+    deleted = dropped + session.execute(sa.delete(Fix).where(old, sa.not_(on_hold)),
+                                        execution_options=unsynchronized).rowcount
     latest_removed = session.execute(sa.delete(LatestPosition).where(LatestPosition.device_time < cutoff),
                                      execution_options=unsynchronized).rowcount
     record(session, actor=Actor.system("positions-prune"), at=now, action="positions.prune", entity_type="fix",
            entity_id="retention", changes={"cutoff": cutoff, "deleted": deleted, "kept_on_hold": kept,
-                                           "latest_removed": latest_removed})
+                                           "latest_removed": latest_removed,
+                                           "partitions_dropped": [d.isoformat() for d in dropped_days]})
     session.commit()
-    return PruneResult(cutoff=cutoff, deleted=deleted, kept_on_hold=kept, latest_removed=latest_removed)
+    partitions.forget(session.get_bind(), dropped_days)
+    return PruneResult(cutoff=cutoff, deleted=deleted, kept_on_hold=kept, latest_removed=latest_removed,
+                       partitions_dropped=len(dropped_days))
 
+
+def _drop_partitions(session: Session, *, now: datetime, cutoff: datetime,
+                     windows: list[tuple[int, datetime, datetime | None]]) -> tuple[list, int]:
+    """Drop the day partitions wholly before the cutoff that no held window touches; return (days, fixes)."""
+    engine = session.get_bind()
+    if not partitions.is_partitioned(engine):
+        return [], 0
+    # Ingestion still accepts fixes this old, so their days keep their partitions (rows go one by one).
+    limit = min(cutoff, now - MAX_AGE - timedelta(days=1))
+    dropped_days, dropped = [], 0
+    for day, name in sorted(partitions.existing(session.connection()).items()):
+        start, end = partitions.bounds(day)
+        if end > limit or any(s < end and (e is None or e >= start) for _, s, e in windows):
+            continue
+        table = f"{partitions.SCHEMA}.{name}"
+        dropped += session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+        session.execute(sa.text(f"DROP TABLE {table}"))
+        dropped_days.append(day)
+    return dropped_days, dropped

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: `make bench` (or ./scripts/bench); see BENCHMARKS.md."""
