@@ -66,7 +66,7 @@ class ChecklistVersionSchema(ChecklistSummarySchema):
 class ChecklistPublishSchema(BaseSchema):
     """A new version of a template: its number (the next one) and its full content."""
 
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     title_zh = text(200, required=True)
     title_en = text(200, required=True)
     source = text(400, load_default=None, allow_none=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, text, record_id
 from schemas.geo import PointSchema, canonical_datum
 
 KINDS = ("enterprise", "institution", "other")
@@ -37,8 +37,8 @@ class ClientPutSchema(BaseSchema):
     contact_phone = text(32, load_default=None, allow_none=True)
     address = text(400, load_default=None, allow_none=True)
     location = fields.Nested(PointSchema, load_default=None, allow_none=True)
-    owner_id = fields.Integer(load_default=None, allow_none=True, strict=True,
-                              metadata={"description": "The owning salesperson (coordinators and managers name one)."})
+    owner_id = record_id(load_default=None, allow_none=True, strict=True,
+                         metadata={"description": "The owning salesperson (coordinators and managers name one)."})
 
 
 class ClientPatchSchema(BaseSchema):
@@ -50,7 +50,7 @@ class ClientPatchSchema(BaseSchema):
     contact_phone = text(32, allow_none=True)
     address = text(400, allow_none=True)
     location = fields.Nested(PointSchema, allow_none=True)
-    owner_id = fields.Integer(strict=True)
+    owner_id = record_id(strict=True)
 
 
 class ClientSchema(BaseSchema):
@@ -78,7 +78,7 @@ class ClientQueryArgsSchema(BaseSchema):
 
     q = text(100, metadata={"description": "Part of the name, contact person or phone."})
     kind = fields.String(validate=validate.OneOf(KINDS))
-    owner_id = fields.Integer()
+    owner_id = record_id()
     include_merged = fields.Boolean(metadata={"description": "Also list duplicates merged into another client."})
 
 

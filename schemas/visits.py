@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate
 
 from schemas.checklists import PURPOSES
 from schemas.clients import PointOutSchema, point_out
-from schemas.common import BaseSchema, Timestamp, text
+from schemas.common import BaseSchema, Timestamp, text, MAX_ID, record_id
 from schemas.geo import PointSchema
 
 RESULTS = ("done", "not_done", "excluded")
@@ -31,7 +31,7 @@ class ChecklistRefSchema(BaseSchema):
     """The checklist version a visit is recorded with."""
 
     code = text(64, required=True)
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class AnswerSchema(BaseSchema):
@@ -96,6 +96,7 @@ class VisitSyncItemSchema(VisitPutSchema):
 
     id = fields.UUID(required=True)
     base_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(min=1, max=MAX_ID),
                                   metadata={"description": "Needed to change a stored visit (as If-Match)."})
 
 
@@ -234,7 +235,7 @@ class VisitSchema(BaseSchema):
 class VisitQueryArgsSchema(BaseSchema):
     """Filters of the visit list; dates are local to each visit's branch."""
 
-    salesperson_id = fields.Integer()
+    salesperson_id = record_id()
     client_id = fields.UUID(metadata={"description": "Includes the visits of duplicates merged into it."})
     date_from = fields.Date()
     date_to = fields.Date()
@@ -290,7 +291,7 @@ class TaskQueryArgsSchema(BaseSchema):
     """Filters of the follow-up list."""
 
     client_id = fields.UUID()
-    salesperson_id = fields.Integer()
+    salesperson_id = record_id()
     open = fields.Boolean(metadata={"description": "true: not yet sent and not cancelled"})
     due_before = fields.Date()
 
