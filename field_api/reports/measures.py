@@ -1,0 +1,273 @@
+"""The report's measures: what each counts, over which records, and how the database aggregates them.
+
+A rate states its numerator and denominator; a zero denominator is "n/a" (no rate), never 0% or 100%.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from field_api.dispatch.models import ExcuseCause, Line
+from field_api.reports import sources
+from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
+
+Condition = Callable[[Any], sa.ColumnElement[bool]]
+SURVEYORS, SALESPEOPLE = "surveyors", "salespeople"
+CAUSES = tuple(c.value for c in ExcuseCause)
+SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
+    "case_clocks": sources.case_clocks,
+    "visit_items": lambda _dialect, windows, _now: sources.visit_items(windows),
+    "follow_up_tasks": lambda _dialect, windows, _now: sources.follow_up_tasks(windows),
+    "visits": lambda _dialect, windows, _now: sources.visits(windows),
+}
+# What a drill-down row of each source is.
+RECORD_KINDS = {"case_clocks": "dispatch", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit"}
+
+
+def _true(_c) -> sa.ColumnElement[bool]:
+    return sa.true()
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One number of the report: a rate (numerator over denominator), a count, or a duration's median and p90."""
+
+    key: str
+    label: str
+    article: str
+    group: str
+    source: str
+    kind: str = "rate"
+    applies: Condition = _true
+    denominator: Condition = _true
+    numerator: Condition = _true
+    target: float | None = 1.0
+    details: dict[str, Condition] = field(default_factory=dict)
+    cause_column: str | None = None
+    duration_column: str | None = None
+    shares: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """A measure's numbers for one branch (or subtree) and period."""
+
+    measure: Measure
+    numerator: int | None = None
+    denominator: int | None = None
+    count: int | None = None
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
+    details: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float | None:
+        """Numerator over denominator; None ("n/a") when nothing was counted."""
+        if self.measure.kind != "rate" or not self.denominator:
+            return None
+        return round(self.numerator / self.denominator, 4)
+
+    @property
+    def na(self) -> bool:
+        """Whether there was nothing to measure."""
+        if self.measure.kind == "rate":
+            return not self.denominator
+        if self.measure.kind == "duration":
+            return not self.count
+        return False
+
+    @property
+    def shares(self) -> dict[str, float | None] | None:
+        """For checklist items: the share met, missed and excused of the visits where the item applied."""
+        if not self.measure.shares:
+            return None
+        return {k: (round(self.details.get(k, 0) / self.denominator, 4) if self.denominator else None)
+                for k in (MET, MISSED, EXCUSED)}
+
+
+def _outcome_is(column: str, *values: str) -> Condition:
+    return lambda c: c[column].in_(values)
+
+
+def _motor_on_site(c) -> sa.ColumnElement[bool]:
+    return sa.and_(c.line == Line.MOTOR, c.on_site.is_(True))
+
+
+def _clock(key: str, label: str, column: str, applies: Condition) -> Measure:
+    settled = _outcome_is(column, MET, MISSED)
+    return Measure(key, label, "C1", SURVEYORS, "case_clocks",
+                   applies=lambda c: sa.and_(applies(c), c[column].is_not(None)), denominator=settled,
+                   numerator=_outcome_is(column, MET),
+                   details={EXCUSED: _outcome_is(column, EXCUSED), PENDING: _outcome_is(column, PENDING),
+                            CANCELLED: _outcome_is(column, CANCELLED)})
+
+
+def _coverage(name: str) -> Condition:
+    return lambda c: sa.and_(_motor_on_site(c), c.coverage == name)
+
+
+def _item(code: str, article: str, label: str) -> Measure:
+    return Measure(code, label, article, SALESPEOPLE, "visit_items", applies=lambda c: c.item == code,
+                   numerator=_outcome_is("outcome", MET), shares=True,
+                   details={MET: _outcome_is("outcome", MET), MISSED: _outcome_is("outcome", MISSED),
+                            EXCUSED: _outcome_is("outcome", EXCUSED)})
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("cases_dispatched", "Cases dispatched (first dispatch in the period)", "C2", SURVEYORS, "case_clocks",
+            kind="count", target=None),
+    Measure("report_to_dispatch", "Report to first dispatch", "C2", SURVEYORS, "case_clocks", kind="duration",
+            target=None, duration_column="report_to_dispatch_s"),
+    _clock("contact_within_5_min", "Motor on-site: customer contacted within 5 minutes", "contact", _motor_on_site),
+    _clock("urban_arrival_within_30_min", "Motor, urban: arrival within 30 minutes", "arrival", _coverage("urban")),
+    _clock("suburban_arrival_within_90_min", "Motor, suburban: arrival within 90 minutes", "arrival",
+           _coverage("suburban")),
+    _clock("outside_coverage_arrival_at_agreed_time", "Motor, outside coverage: arrival at the agreed time",
+           "arrival", _coverage("outside")),
+    _clock("property_arrival_at_agreed_time", "Property: arrival at the agreed time", "arrival",
+           lambda c: sa.and_(c.line == Line.PROPERTY, c.on_site.is_(True))),
+    Measure("late_arrivals_with_notice", "Late arrivals told to the customer in advance", "C1", SURVEYORS,
+            "case_clocks", applies=lambda c: c.arrival == MISSED, numerator=lambda c: c.notice.is_(True),
+            details={"without_notice": lambda c: sa.not_(c.notice.is_(True))}),
+    Measure("missed_contacts_excused", "Missed contact deadlines excused by an objective cause", "C1", SURVEYORS,
+            "case_clocks", applies=_outcome_is("contact", MISSED, EXCUSED), numerator=_outcome_is("contact", EXCUSED),
+            target=None, cause_column="contact_cause"),
+    Measure("missed_arrivals_excused", "Missed arrival deadlines excused by an objective cause", "C1", SURVEYORS,
+            "case_clocks", applies=_outcome_is("arrival", MISSED, EXCUSED), numerator=_outcome_is("arrival", EXCUSED),
+            target=None, cause_column="arrival_cause"),
+    Measure("time_to_contact", "Motor on-site: first dispatch to contact", "C1", SURVEYORS, "case_clocks",
+            kind="duration", target=None, duration_column="to_contact_s",
+            applies=lambda c: sa.and_(_motor_on_site(c), c.to_contact_s.is_not(None))),
+    Measure("time_to_arrive", "Motor on-site: first dispatch to arrival", "C1", SURVEYORS, "case_clocks",
+            kind="duration", target=None, duration_column="to_arrive_s",
+            applies=lambda c: sa.and_(_motor_on_site(c), c.to_arrive_s.is_not(None))),
+    Measure("visits", "Visits (submitted)", "S1", SALESPEOPLE, "visits", kind="count", target=None,
+            details={"first_meetings": lambda c: c.first_meeting.is_(True)}),
+    _item("business_card", "S1", "First meeting: standard business card"),
+    _item("product_presentation", "S2", "Product presentation"),
+    _item("application_form", "S3", "Application form guidance"),
+    _item("service_handbook", "U1", "Service guide handbook with the policy"),
+    _item("policy_envelope", "U2", "Policy envelope"),
+    Measure("thank_you_letter", "Thank-you letter by its due date", "U6", SALESPEOPLE, "follow_up_tasks",
+            applies=lambda c: c.item == "thank_you_letter", denominator=_outcome_is("outcome", MET, MISSED),
+            numerator=_outcome_is("outcome", MET),
+            details={PENDING: _outcome_is("outcome", PENDING), CANCELLED: _outcome_is("outcome", CANCELLED)}),
+    Measure("far_check_ins", "Check-ins far from the client", "S1", SALESPEOPLE, "visits", target=0.0,
+            applies=lambda c: c.distance_m.is_not(None), numerator=lambda c: c.location_check == "far"),
+)
+BY_KEY = {m.key: m for m in MEASURES}
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def measure(session: Session, windows: list[Window], now: datetime) -> list[Result]:
+    """Every measure over the windows: one aggregate query per source, one percentile query per duration."""
+    dialect = session.get_bind().dialect.name
+    results: dict[str, Result] = {}
+    for name, build in SOURCES.items():
+        of_source = [m for m in MEASURES if m.source == name]
+        if not of_source:
+            continue
+        table = build(dialect, windows, now)
+        c = table.c
+        columns, keys = [], []
+        for m in of_source:
+            if m.kind == "duration":
+                continue
+            applies = m.applies(c)
+            parts = {"den": sa.and_(applies, m.denominator(c)), "num": sa.and_(applies, m.denominator(c),
+                                                                                m.numerator(c))}
+            parts.update({f"detail:{k}": sa.and_(applies, cond(c)) for k, cond in m.details.items()})
+            if m.cause_column:
+                parts.update({f"detail:{cause}": sa.and_(applies, m.numerator(c), c[m.cause_column] == cause)
+                              for cause in CAUSES})
+            for part, condition in parts.items():
+                keys.append((m.key, part))
+                columns.append(_count(condition))
+        row = session.execute(sa.select(*columns).select_from(table)).one() if columns else ()
+        counted: dict[str, dict[str, int]] = {}
+        for (key, part), value in zip(keys, row):
+            counted.setdefault(key, {})[part] = int(value or 0)
+        for m in of_source:
+            if m.kind == "duration":
+                results[m.key] = _duration(session, dialect, table, m)
+                continue
+            got = counted[m.key]
+            details = {k.split(":", 1)[1]: v for k, v in got.items() if k.startswith("detail:")}
+            if m.kind == "count":
+                results[m.key] = Result(m, numerator=got["num"], count=got["num"], details=details)
+            else:
+                results[m.key] = Result(m, numerator=got["num"], denominator=got["den"], details=details)
+    return [results[m.key] for m in MEASURES if m.key in results]
+
+
+def _duration(session: Session, dialect: str, table: sa.Subquery, m: Measure) -> Result:
+    value = table.c[m.duration_column]
+    where = sa.and_(m.applies(table.c), value.is_not(None))
+    count, median, p90 = percentiles(session, dialect, value, table, where)
+    minutes = (lambda s: None if s is None else round(s / 60.0, 1))
+    return Result(m, count=count, median_minutes=minutes(median), p90_minutes=minutes(p90))
+
+
+def percentiles(session: Session, dialect: str, value, table, where) -> tuple[int, float | None, float | None]:
+    """Count, median and 90th percentile (continuous, as PostgreSQL's percentile_cont) of a column."""
+    if dialect == "postgresql":
+        count, median, p90 = session.execute(sa.select(
+            sa.func.count(value), sa.func.percentile_cont(0.5).within_group(value),
+            sa.func.percentile_cont(0.9).within_group(value)).select_from(table).where(where)).one()
+        return int(count), _float(median), _float(p90)
+    # SQLite has no percentile function: read the (at most two) ordered durations around each rank.
+    count = int(session.scalar(sa.select(sa.func.count(value)).select_from(table).where(where)) or 0)
+    if not count:
+        return 0, None, None
+    return count, *(_ranked(session, value, table, where, count, p) for p in (0.5, 0.9))
+
+
+def _ranked(session: Session, value, table, where, count: int, fraction: float) -> float:
+    rank = fraction * (count - 1)
+    low = math.floor(rank)
+    around = [float(v) for v in session.scalars(
+        sa.select(value).select_from(table).where(where).order_by(value).limit(2).offset(low))]
+    if len(around) == 1 or rank == low:
+        return around[0]
+    return around[0] + (rank - low) * (around[1] - around[0])
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def records(session: Session, key: str, part: str, windows: list[Window], now: datetime) -> sa.Select:
+    """The records behind one number: the denominator's (or the numerator's, or one detail's) rows."""
+    m = BY_KEY[key]
+    table = SOURCES[m.source](session.get_bind().dialect.name, windows, now)
+    c = table.c
+    condition = m.applies(c)
+    if m.kind == "duration":
+        condition = sa.and_(condition, c[m.duration_column].is_not(None))
+    elif part in ("numerator", "denominator") and m.kind == "rate":
+        condition = sa.and_(condition, m.denominator(c))
+    if part == "numerator" and m.kind != "duration":
+        condition = sa.and_(condition, m.numerator(c))
+    elif part in m.details:
+        condition = sa.and_(condition, m.details[part](c))
+    elif part in CAUSES and m.cause_column:
+        condition = sa.and_(condition, m.numerator(c), c[m.cause_column] == part)
+    order = [c[m.duration_column]] if m.kind == "duration" else []
+    return sa.select(table).where(condition).order_by(*order, *list(c)[:1])
+
+
+def parts_of(key: str) -> tuple[str, ...]:
+    """The parts of a measure a drill-down may list."""
+    m = BY_KEY[key]
+    extra = tuple(m.details) + (CAUSES if m.cause_column else ())
+    return ("numerator", "denominator", *extra)
