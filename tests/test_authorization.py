@@ -80,6 +80,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/live/map"): DESK,
     ("GET", "/api/v1/live/stream"): DESK,
     ("POST", "/api/v1/live/tickets"): DESK,
+    ("GET", "/api/v1/reports/compliance"): DESK,
+    ("GET", "/api/v1/reports/compliance/records"): DESK,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
