@@ -16,6 +16,7 @@ from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
 from field_api.fleet.command import simulate
+from field_api.reports.command import report
 from field_api.tracking.commands import positions_cli
 from field_api.zones import service as zones
 from geo.datum import Datum
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
     app.cli.add_command(positions_cli)
+    app.cli.add_command(report)
 
 
 def _fail(error: DomainError) -> None:

@@ -82,10 +82,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/live/tickets"): DESK,
     ("GET", "/api/v1/reports/compliance"): DESK,
     ("GET", "/api/v1/reports/compliance/records"): DESK,
+    # The report page's table and charts, fetched by the page with the bearer token.
+    ("GET", "/reports/table"): DESK,
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
-           "/healthz", "/readyz", "/map", "/map/leaflet/<path:filename>"}
+           "/healthz", "/readyz", "/map", "/map/leaflet/<path:filename>", "/reports"}
 
 
 def api_endpoints(app):

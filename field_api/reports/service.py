@@ -70,15 +70,17 @@ def compliance(session: Session, *, actor: Actor, now: datetime, branch_code: st
     if root is None:
         raise Invalid("There is no branch to report on.", field="branch")
     chosen = parse_period(period) if period else default_period(session, root, now)
-    tree = _tree(session, root)
-    rows = []
-    for branch, depth, subtree in tree:
-        own_window = window(branch, chosen, now)
-        own = measures.measure(session, [own_window], now)
-        below = [window(b, chosen, now) for b in subtree]
-        rolled = own if len(below) == 1 else measures.measure(session, below, now)
-        rows.append(BranchReport(branch, depth, own_window.start, own_window.end, own, rolled))
-    return Report(chosen, now, root, rows)
+    return Report(chosen, now, root, [branch_report(session, chosen, now, *node) for node in tree(session, root)])
+
+
+def branch_report(session: Session, period: Period, now: datetime, branch: Branch, depth: int,
+                  subtree: list[Branch]) -> BranchReport:
+    """One branch's numbers on its own and over its subtree (the same numbers for a branch with none below)."""
+    own_window = window(branch, period, now)
+    own = measures.measure(session, [own_window], now)
+    below = [window(b, period, now) for b in subtree]
+    rolled = own if len(below) == 1 else measures.measure(session, below, now)
+    return BranchReport(branch, depth, own_window.start, own_window.end, own, rolled)
 
 
 def trend(session: Session, *, actor: Actor, now: datetime, branch_code: str | None, period: str | None,
@@ -92,7 +94,7 @@ def trend(session: Session, *, actor: Actor, now: datetime, branch_code: str | N
     for _ in range(quarters):
         labels.append((year, q))
         year, q = (year - 1, 4) if q == 1 else (year, q - 1)
-    subtree = [b for b, _, _ in _tree(session, root)]
+    subtree = [b for b, _, _ in tree(session, root)]
     out = []
     for year, q in reversed(labels):
         quarter = parse_period(f"{year}Q{q}")
@@ -109,11 +111,11 @@ def drill_down(session: Session, *, actor: Actor, now: datetime, branch_code: st
         raise Invalid(f"Use one of: {', '.join(measures.parts_of(measure))}.", field="part")
     root = report_branch(session, actor, branch_code)
     chosen = parse_period(period) if period else default_period(session, root, now)
-    branches = [b for b, _, _ in _tree(session, root)] if rolled_up else [root]
+    branches = [b for b, _, _ in tree(session, root)] if rolled_up else [root]
     return measures.records(session, measure, part, [window(b, chosen, now) for b in branches], now)
 
 
-def _tree(session: Session, root: Branch) -> list[tuple[Branch, int, list[Branch]]]:
+def tree(session: Session, root: Branch) -> list[tuple[Branch, int, list[Branch]]]:
     """The branches under `root`, depth first by code, each with its depth and its subtree."""
     ids = branch_subtree(session, root.id)
     branches = {b.id: b for b in session.scalars(sa.select(Branch).where(Branch.id.in_(sorted(ids))))}

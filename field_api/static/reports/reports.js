@@ -1,0 +1,91 @@
+// The managers' report page. The bearer token lives in this closure only (no cookie, no storage).
+(function () {
+  "use strict";
+
+  var READERS = ["coordinator", "manager", "admin"];
+  var token = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function headers(extra) {
+    return Object.assign({ Authorization: "Bearer " + token }, extra || {});
+  }
+
+  function query() {
+    var form = $("pick");
+    var params = new URLSearchParams();
+    if (form.branch.value.trim()) params.set("branch", form.branch.value.trim());
+    if (form.period.value.trim()) params.set("period", form.period.value.trim());
+    return params;
+  }
+
+  function failure(response) {
+    return response.json().then(function (body) {
+      var fields = body && body.errors ? " " + JSON.stringify(body.errors) : "";
+      throw new Error((body && body.message ? body.message : response.statusText) + fields);
+    }, function () { throw new Error(response.statusText); });
+  }
+
+  function load() {
+    $("error").textContent = "";
+    $("report").setAttribute("aria-busy", "true");
+    fetch("/reports/table?" + query().toString(), { headers: headers({ Accept: "text/html" }), cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : failure(response); })
+      .then(function (html) {
+        // Server-rendered from templates with autoescaping; no script runs from it under the page policy.
+        $("report").innerHTML = html;
+        $("report").removeAttribute("aria-busy");
+        document.body.dataset.loaded = "true";
+      })
+      .catch(function (error) { $("error").textContent = error.message; });
+  }
+
+  function downloadCsv() {
+    var params = query();
+    params.set("format", "csv");
+    fetch("/api/v1/reports/compliance?" + params.toString(), { headers: headers(), cache: "no-store" })
+      .then(function (response) { return response.ok ? response.blob() : failure(response); })
+      .then(function (blob) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = "compliance.csv";
+        link.click();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      })
+      .catch(function (error) { $("error").textContent = error.message; });
+  }
+
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target;
+    $("login-error").textContent = "";
+    fetch("/api/v1/auth/token", {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username: form.username.value, password: form.password.value })
+    })
+      .then(function (response) { return response.ok ? response.json() : failure(response); })
+      .then(function (answer) {
+        token = answer.access_token;
+        if (READERS.indexOf(answer.user.role) < 0) {
+          fetch("/api/v1/auth/token", { method: "DELETE", headers: headers() });
+          token = null;
+          throw new Error("Reports are for coordinators, managers and admins.");
+        }
+        $("who").textContent = answer.user.display_name || answer.user.username;
+        $("login").hidden = true;
+        $("app").hidden = false;
+        load();
+      })
+      .catch(function (error) { $("login-error").textContent = error.message; });
+  });
+
+  $("pick").addEventListener("submit", function (event) { event.preventDefault(); load(); });
+  $("csv").addEventListener("click", downloadCsv);
+  $("logout").addEventListener("click", function () {
+    if (token) fetch("/api/v1/auth/token", { method: "DELETE", headers: headers() });
+    token = null;
+    $("report").innerHTML = "";
+    $("app").hidden = true;
+    $("login").hidden = false;
+  });
+}());
