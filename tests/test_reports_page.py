@@ -77,3 +77,15 @@ def test_the_report_command_writes_csv_json_and_png_charts_with_a_progress_bar(a
 def test_the_report_command_refuses_a_period_it_cannot_read(runner, app, tmp_path):
     result = runner.invoke(args=["report", "--period", "2026Q9", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "quarter" in result.output
+
+
+def test_the_demo_data_yields_a_report_of_last_quarter_with_numbers_in_every_group(app, runner, client, clock):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    token = client.post("/api/v1/auth/token", json={"username": "hq.manager", "password": "hq.manager-demo"})
+    report = client.get("/api/v1/reports/compliance", headers={"Authorization": f"Bearer {token.json['access_token']}"})
+    assert report.json["period"] == "2026Q2"  # the tests' clock stands on 1 July 2026
+    shenzhen = next(b for b in report.json["branches"] if b["code"] == "SZ")
+    numbers = {m["key"]: m for m in shenzhen["rolled_up"]}
+    for key in ("contact_within_5_min", "urban_arrival_within_30_min", "business_card", "policy_envelope"):
+        assert numbers[key]["denominator"] > 0, key
+    assert 0 < numbers["contact_within_5_min"]["rate"] < 1

@@ -39,7 +39,7 @@ def publish(session: Session, *, now: datetime, out: Path, period: str | None, b
     written[1].write_text(rendering.csv_text(report), encoding="utf-8")
     quarters = service.trend(session, actor=actor, now=now, branch_code=root.code, period=chosen.label)
     figures = [(f"{stem}-rates-{row.branch.code}.png",
-                lambda row=row: charts.rates_figure(f"{row.branch.code} {row.branch.name} · {chosen.label}",
+                lambda row=row: charts.rates_figure(f"{row.branch.code} · {chosen.label}",
                                                     row.rolled_up)) for row in rows]
     figures.append((f"{stem}-trend.png",
                     lambda: charts.trend_figure(f"{root.code}: trend by quarter", quarters)))
