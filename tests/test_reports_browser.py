@@ -1,0 +1,53 @@
+"""The report page in a real browser: a manager signs in and sees every branch's table and the charts.
+
+Headless Debian Chromium through Playwright; marked slow like the live map's browser tests, and skipped
+without /usr/bin/chromium unless FIELD_API_REQUIRE_BROWSER is set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from field_api.demo import demo_password, seed
+from field_api.extensions import db
+from tests.app_server import AppServer
+from tests.browser import Browser, chromium_or_skip
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOT = os.environ.get("FIELD_API_REPORTS_SCREENSHOT")  # e.g. docs/reports.png: also save what the page shows
+
+
+@pytest.fixture
+def demo(app):
+    """The demo data, with its past quarters, on the test's clock."""
+    chromium_or_skip()
+    with app.app_context():
+        list(seed(db.session, config=app.config, now=app.extensions["clock"].now()))
+        db.session.remove()
+    return app
+
+
+def test_a_manager_sees_each_branchs_table_and_the_charts_with_no_policy_violation(demo):
+    browser = Browser()
+    try:
+        with AppServer(demo) as server:
+            page = browser.page()
+            page.goto(server.url + "/reports")
+            page.fill("input[name=username]", "hq.manager")
+            page.fill("input[name=password]", demo_password("hq.manager"))
+            page.click("#login button[type=submit]")
+            page.wait_for_selector("body[data-loaded=true]", timeout=30000)
+            headings = page.locator("#report h2").all_inner_texts()
+            assert [h.split()[0] for h in headings] == ["HQ", "SZ", "SZ-BA", "SZ-FT"]
+            assert page.locator("#report img").count() == 5
+            assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+            if SCREENSHOT:
+                page.set_viewport_size({"width": 1280, "height": 1100})
+                page.screenshot(path=SCREENSHOT, full_page=False)
+    finally:
+        browser.close()
+    assert not [line for line in browser.console if "Content Security Policy" in line or "pageerror" in line], \
+        browser.console
