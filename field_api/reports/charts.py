@@ -55,9 +55,11 @@ def trend_figure(title: str, quarters: list[tuple[str, list[Result]]]) -> Figure
         if all(r is None or r.rate is None for r in series):
             continue
         name = next(r.measure.label for r in series if r is not None)
-        ax.plot(labels, [None if r is None or r.rate is None else r.rate * 100 for r in series], marker="o",
-                linewidth=1.4, label=name)
+        ax.plot(range(len(labels)), [float("nan") if r is None or r.rate is None else r.rate * 100 for r in series],
+                marker="o", linewidth=1.4, label=name)
     ax.axhline(100, color=TARGET_COLOUR, linestyle="--", linewidth=1.2, label="target 100%")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xlim(-0.3, len(labels) - 0.7)
     ax.set_ylim(0, 110)
     ax.set_ylabel("share met (%)", fontsize=8)
     ax.set_title(title, fontsize=10, loc="left")
