@@ -31,6 +31,7 @@ class RosterShift(Base):
     coordinator_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     note: Mapped[str | None] = mapped_column(sa.String(200))
 
+    branch: Mapped[Branch] = relationship(lazy="joined", innerjoin=True)
     coordinator: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     surveyors: Mapped[list[RosterSurveyor]] = relationship(order_by="RosterSurveyor.surveyor_id", lazy="selectin",
                                                           cascade="all, delete-orphan")
