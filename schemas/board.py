@@ -88,14 +88,9 @@ class GapsSchema(BaseSchema):
 
     branch_code = fields.String(dump_only=True)
     timezone = fields.String(dump_only=True)
-    start = fields.Function(lambda r: r[0].start.isoformat(), data_key="from", dump_only=True)
-    end = fields.Function(lambda r: r[0].end.isoformat(), data_key="to", dump_only=True)
-    gaps = fields.Function(lambda r: GapSchema(many=True).dump(r[1]), dump_only=True)
-
-    def get_attribute(self, obj, attr, default):
-        if attr in ("branch_code", "timezone"):
-            return getattr(obj[0], attr)
-        return super().get_attribute(obj, attr, default)
+    start = fields.Function(lambda r: r.start.isoformat(), data_key="from", dump_only=True)
+    end = fields.Function(lambda r: r.end.isoformat(), data_key="to", dump_only=True)
+    gaps = fields.List(fields.Nested(GapSchema), dump_only=True)
 
 
 class BoardQueryArgsSchema(BaseSchema):

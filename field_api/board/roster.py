@@ -53,6 +53,7 @@ class Roster:
     start: datetime
     end: datetime
     shifts: list[RosterShift] = field(default_factory=list)
+    gaps: list[Period] = field(default_factory=list)
 
     @property
     def branch_code(self) -> str:
@@ -142,6 +143,8 @@ def _checked(session: Session, branch: Branch, subtree: frozenset[int], start: d
         raise Invalid("A shift must end after it starts.", field=f"{where}.ends")
     if not start <= starts < end:
         raise Invalid("The shift starts outside the period being replaced.", field=f"{where}.starts")
+    if not plan.surveyor_ids:
+        raise Invalid("A shift names at least one surveyor.", field=f"{where}.surveyor_ids")
     if len(set(plan.surveyor_ids)) != len(plan.surveyor_ids):
         raise Invalid("A surveyor is named twice.", field=f"{where}.surveyor_ids")
     _staff(session, subtree, [plan.coordinator_id], Role.COORDINATOR, f"{where}.coordinator_id")
@@ -177,7 +180,7 @@ def on_duty(branch_ids, at: datetime) -> sa.Select:
 
 
 def gaps(session: Session, *, actor: Actor, now: datetime, branch_code: str, start: datetime | None = None,
-         end: datetime | None = None) -> tuple[Roster, list[Period]]:
+         end: datetime | None = None) -> Roster:
     """The periods in which no shift of the branch (or a branch below it) names a surveyor: the roster alone."""
     branch = visible_branch(session, actor, branch_code)
     start, end = period(branch, now, start, end)
@@ -193,4 +196,4 @@ def gaps(session: Session, *, actor: Actor, now: datetime, branch_code: str, sta
             break
     if cursor < end:
         found.append(Period(cursor.astimezone(zone), end.astimezone(zone)))
-    return Roster(branch, start, end, list(shifts)), found
+    return Roster(branch, start, end, list(shifts), found)
