@@ -65,13 +65,18 @@ class RosterPutSchema(BaseSchema):
     shifts = fields.List(fields.Nested(ShiftSchema), required=True, validate=validate.Length(max=2000))
 
 
-class RosterSchema(BaseSchema):
-    """A branch's shifts overlapping the period."""
+class BranchPeriodSchema(BaseSchema):
+    """A branch, its time zone and a period in it."""
 
     branch_code = fields.String(dump_only=True)
     timezone = fields.String(dump_only=True)
     start = fields.Function(lambda r: r.start.isoformat(), data_key="from", dump_only=True)
     end = fields.Function(lambda r: r.end.isoformat(), data_key="to", dump_only=True)
+
+
+class RosterSchema(BranchPeriodSchema):
+    """A branch's shifts overlapping the period."""
+
     shifts = fields.List(fields.Nested(ShiftSchema), dump_only=True)
 
 
@@ -83,13 +88,9 @@ class GapSchema(BaseSchema):
     minutes = fields.Float(dump_only=True)
 
 
-class GapsSchema(BaseSchema):
+class GapsSchema(BranchPeriodSchema):
     """The roster's gaps in the period (the standard asks for 7×24 survey)."""
 
-    branch_code = fields.String(dump_only=True)
-    timezone = fields.String(dump_only=True)
-    start = fields.Function(lambda r: r.start.isoformat(), data_key="from", dump_only=True)
-    end = fields.Function(lambda r: r.end.isoformat(), data_key="to", dump_only=True)
     gaps = fields.List(fields.Nested(GapSchema), dump_only=True)
 
 
