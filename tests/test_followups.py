@@ -108,3 +108,12 @@ def test_another_branch_sees_no_followups(accounts, client, batch):
     assert client.get("/api/v1/followups", query_string={"branch": "SZ"}, headers=outsider.headers).status_code == 404
     assert client.post(f"/api/v1/cases/{batch['missed'].id}/callbacks", json={"reached": True},
                        headers=outsider.headers).status_code == 404
+
+
+def test_the_worker_extracts_the_callback_list(runner, client, dispatching, desk, clock):
+    coordinator, _ = desk
+    case = dispatching.case()
+    clock.advance(minutes=65)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert list(_worklist(client, coordinator)) == [case.id]
