@@ -80,3 +80,11 @@ def test_the_board_of_another_branch_is_not_shown(accounts, dispatching, rosters
     assert dispatching.client.get("/api/v1/board", query_string={"branch": "SZ"},
                                   headers=outsider.headers).status_code == 404
     assert rosters.get("/api/v1/board", outsider, branch="GZ") == []
+
+
+def test_a_case_tells_its_report_to_dispatch_delay(accounts, dispatching, desk, clock, client):
+    case = dispatching.case()
+    assert client.get(f"/api/v1/cases/{case.id}", headers=desk.headers).json["dispatch_delay_minutes"] is None
+    clock.advance(minutes=4, seconds=30)
+    dispatching.dispatch(case, accounts.sign_in(Role.SURVEYOR, "SZ-FT"), desk)
+    assert client.get(f"/api/v1/cases/{case.id}", headers=desk.headers).json["dispatch_delay_minutes"] == 4.5

@@ -29,6 +29,8 @@ def read_roster_file(session: Session, handle: IO[str]) -> tuple[datetime, datet
         name.strip() for row in rows for name in row["surveyors"].split(";") if name.strip()}
     ids = dict(session.execute(sa.select(User.username, User.id).where(User.username.in_(sorted(names)))).all())
     plans = [_plan(i + 2, row, ids) for i, row in enumerate(rows)]
+    if len({p.starts.tzinfo is None for p in plans} | {p.ends.tzinfo is None for p in plans}) > 1:
+        raise Invalid("Give every time as a wall time of the branch, or every one with its offset.", field="file")
     start = min(p.starts for p in plans)
     end = max(p.ends for p in plans)
     return start, end, plans

@@ -53,11 +53,6 @@ def minutes_between(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 60.0, 1)
 
 
-def dispatch_delay_minutes(case: Case) -> float | None:
-    """Report-to-dispatch delay: minutes from the report to the case's first dispatch (kept for the reports)."""
-    return None if case.first_dispatched_at is None else minutes_between(case.reported_at, case.first_dispatched_at)
-
-
 def board(session: Session, *, actor: Actor, now: datetime, branch_code: str, wait_minutes: float) -> list[BoardRow]:
     """The branch subtree's open cases and those done today, accepted ones first, then VIP, then time left."""
     branch = visible_branch(session, actor, branch_code)
@@ -86,7 +81,7 @@ def _row(case: Case, entrustment: Entrustment | None, subtree: frozenset[int], n
         left = _clock_left(reading)
     accepted = entrustment is not None and entrustment.to_branch_id in subtree and case.branch_id not in subtree
     return BoardRow(case=case, state=state, age_minutes=age, waiting_too_long=state is CaseState.WAITING
-                    and age > wait_minutes, dispatch_delay_minutes=dispatch_delay_minutes(case), dispatch=reading,
+                    and age > wait_minutes, dispatch_delay_minutes=case.dispatch_delay_minutes, dispatch=reading,
                     entrustment=entrustment, accepted=accepted, minutes_left=left)
 
 

@@ -85,6 +85,13 @@ class Case(Base):
     dispatches: Mapped[list[Dispatch]] = relationship(back_populates="case", order_by="Dispatch.id",
                                                       lazy="selectin")
 
+    @property
+    def dispatch_delay_minutes(self) -> float | None:
+        """Minutes from the report to the first dispatch (the delay the standard forbids); None until dispatched."""
+        if self.first_dispatched_at is None:
+            return None
+        return round((self.first_dispatched_at - self.reported_at).total_seconds() / 60.0, 1)
+
     @classmethod
     def owned_by(cls, user_id: int) -> sa.ColumnElement[bool]:
         """Field staff see the cases they were dispatched to."""
