@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from schemas.common import BaseSchema, Timestamp, record_id, text
 from schemas.dispatch import CaseSchema, DispatchSchema, SurveyorRefSchema
@@ -22,8 +22,16 @@ def _local(value: datetime, zone: str) -> str:
 class BranchTime(fields.DateTime):
     """A wall time of the branch (no offset: the branch's time zone) or an ISO 8601 instant with an offset."""
 
+    YEARS = (2000, 2199)
+
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not self.YEARS[0] <= result.year <= self.YEARS[1]:
+            raise ValidationError(f"Give a time between the years {self.YEARS[0]} and {self.YEARS[1]}.")
+        return result
 
 
 class ShiftTime(BranchTime):

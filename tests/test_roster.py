@@ -77,6 +77,7 @@ def test_a_new_roster_replaces_the_shifts_that_start_in_its_period_and_is_audite
     ("coordinator_as_surveyor", "shifts.0.surveyor_ids"),
     ("surveyor_as_coordinator", "shifts.0.coordinator_id"),
     ("outside_period", "shifts.0.starts"),
+    ("too_long", "shifts.0.ends"),
 ])
 def test_a_bad_roster_is_refused_naming_the_field_and_saves_nothing(accounts, rosters, sz, session, problem, field):
     coordinator, day, night = sz
@@ -89,6 +90,7 @@ def test_a_bad_roster_is_refused_naming_the_field_and_saves_nothing(accounts, ro
         "coordinator_as_surveyor": [rosters.shift("2026-07-01T08:00", "2026-07-01T20:00", coordinator, [coordinator])],
         "surveyor_as_coordinator": [rosters.shift("2026-07-01T08:00", "2026-07-01T20:00", day, [night])],
         "outside_period": [rosters.shift("2026-07-05T08:00", "2026-07-05T20:00", coordinator, [day])],
+        "too_long": [rosters.shift("2026-07-01T08:00", "2026-07-04T08:00", coordinator, [day])],
     }[problem]
     response = rosters.put("SZ", coordinator, shifts, "2026-07-01T00:00", "2026-07-02T00:00")
     assert response.status_code == 422, response.json
@@ -127,3 +129,12 @@ def test_an_import_naming_an_unknown_user_saves_nothing(runner, sz, tmp_path):
     result = runner.invoke(args=["roster", "import", str(sheet), "--branch", "SZ"])
     assert result.exit_code != 0
     assert "nobody" in result.output
+
+
+@pytest.mark.parametrize("query", [{"from": "0001-01-01T00:00"}, {"from": "9999-12-31T00:00"},
+                                   {"to": "0001-01-01T00:00:00+14:00"}, {"from": "2026-07-02", "to": "2026-07-01"},
+                                   {"from": "2026-01-01T00:00", "to": "2026-12-31T00:00"}])
+def test_a_period_out_of_range_is_refused_not_a_crash(client, sz, query):
+    coordinator, _, _ = sz
+    for path in ("/api/v1/branches/SZ/roster", "/api/v1/branches/SZ/roster/gaps"):
+        assert client.get(path, query_string=query, headers=coordinator.headers).status_code == 422

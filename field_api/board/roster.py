@@ -19,6 +19,7 @@ from field_api.tracking.service import switched_on
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=62)
+MAX_SHIFT = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def _checked(session: Session, branch: Branch, subtree: frozenset[int], start: d
     ends = in_branch_time(branch, plan.ends, what=f"{where}.ends")
     if ends <= starts:
         raise Invalid("A shift must end after it starts.", field=f"{where}.ends")
+    if ends - starts > MAX_SHIFT:
+        raise Invalid(f"A shift lasts at most {MAX_SHIFT.total_seconds() / 3600:.0f} hours.", field=f"{where}.ends")
     if not start <= starts < end:
         raise Invalid("The shift starts outside the period being replaced.", field=f"{where}.starts")
     if not plan.surveyor_ids:
