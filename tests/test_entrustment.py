@@ -98,3 +98,8 @@ def test_a_case_is_entrusted_once_and_only_by_its_own_branch(dispatching, branch
     assert _entrust(client, case, branches["SZ"]).status_code == 201
     assert _entrust(client, case, branches["SZ"], to_branch="FS").status_code == 409
     assert _entrust(client, case, branches["GZ"], to_branch="FS").status_code == 404
+
+
+def test_a_nul_character_is_refused_as_bad_input_not_a_crash(dispatching, branches, client):
+    response = _entrust(client, dispatching.case(), branches["SZ"], items="车损\x00查勘")
+    assert response.status_code == 422 and "items" in response.json["errors"]["json"]
