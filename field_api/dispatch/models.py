@@ -61,7 +61,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     report_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    reported_at: Mapped[datetime]
+    reported_at: Mapped[datetime] = mapped_column(index=True)
     line: Mapped[Line] = mapped_column(_enum(Line))
     on_site: Mapped[bool]
     lat: Mapped[float]
@@ -74,7 +74,7 @@ class Case(Base):
     coverage: Mapped[str] = mapped_column(sa.String(16))
     zones_branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id"))
     zones_version: Mapped[int | None]
-    first_dispatched_at: Mapped[datetime | None]
+    first_dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     legal_hold_reason: Mapped[str | None] = mapped_column(sa.String(500))
     legal_hold_at: Mapped[datetime | None]
