@@ -78,8 +78,8 @@ class BranchPeriodSchema(BaseSchema):
 
     branch_code = fields.String(dump_only=True)
     timezone = fields.String(dump_only=True)
-    start = fields.Function(lambda r: r.start.isoformat(), data_key="from", dump_only=True)
-    end = fields.Function(lambda r: r.end.isoformat(), data_key="to", dump_only=True)
+    start = fields.Function(lambda r: _local(r.start, r.timezone), data_key="from", dump_only=True)
+    end = fields.Function(lambda r: _local(r.end, r.timezone), data_key="to", dump_only=True)
 
 
 class RosterSchema(BranchPeriodSchema):
@@ -91,8 +91,8 @@ class RosterSchema(BranchPeriodSchema):
 class GapSchema(BaseSchema):
     """A period with no surveyor on the roster, in the branch's time zone."""
 
-    start = fields.Function(lambda g: g.start.isoformat(), data_key="from", dump_only=True)
-    end = fields.Function(lambda g: g.end.isoformat(), data_key="to", dump_only=True)
+    start = fields.Function(lambda g: _local(g.start, g.timezone), data_key="from", dump_only=True)
+    end = fields.Function(lambda g: _local(g.end, g.timezone), data_key="to", dump_only=True)
     minutes = fields.Float(dump_only=True)
 
 

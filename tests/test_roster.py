@@ -49,6 +49,20 @@ def test_gaps_across_a_daylight_saving_change_are_told_in_local_time(accounts, r
         ("2026-10-25T06:00:00+01:00", "2026-10-26T00:00:00+01:00", 1080.0)]
 
 
+def test_a_gap_across_the_clock_change_counts_the_hour_it_gains(accounts, rosters):
+    accounts.branch("BER", timezone="Europe/Berlin")
+    coordinator = accounts.sign_in(Role.COORDINATOR, "BER")
+    surveyor = accounts.sign_in(Role.SURVEYOR, "BER")
+    shifts = [rosters.shift("2026-10-24T08:00", "2026-10-24T22:00", coordinator, [surveyor]),
+              rosters.shift("2026-10-25T08:00", "2026-10-25T20:00", coordinator, [surveyor])]
+    assert rosters.put("BER", coordinator, shifts, "2026-10-24T08:00", "2026-10-25T20:00").status_code == 200
+    gaps = rosters.get("/api/v1/branches/BER/roster/gaps", coordinator, **{"from": "2026-10-24T08:00",
+                                                                         "to": "2026-10-25T20:00"})["gaps"]
+    # 22:00 summer time to 08:00 winter time is eleven hours, not ten.
+    assert [(g["from"], g["to"], g["minutes"]) for g in gaps] == [
+        ("2026-10-24T22:00:00+02:00", "2026-10-25T08:00:00+01:00", 660.0)]
+
+
 def test_a_wall_time_the_clocks_skip_is_refused(accounts, rosters):
     accounts.branch("BER", timezone="Europe/Berlin")
     coordinator = accounts.sign_in(Role.COORDINATOR, "BER")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,14 +35,15 @@ class ShiftPlan:
 
 @dataclass(frozen=True)
 class Period:
-    """A span of time, shown in the branch's time zone."""
+    """A span of time (UTC instants), shown in the branch's time zone."""
 
     start: datetime
     end: datetime
+    timezone: str
 
     @property
     def minutes(self) -> float:
-        """The period's length in minutes."""
+        """The period's length in minutes (elapsed time, so a night across a clock change counts right)."""
         return round((self.end - self.start).total_seconds() / 60.0, 1)
 
 
@@ -68,22 +69,22 @@ class Roster:
 
 
 def in_branch_time(branch: Branch, value: datetime, *, what: str) -> datetime:
-    """An aware instant for a wall time of the branch (a naive one is local); a time the clocks skip is refused."""
-    zone = ZoneInfo(branch.timezone)
+    """The UTC instant of a wall time of the branch (a naive one is local); a time the clocks skip is refused."""
     if value.tzinfo is not None:
-        return value.astimezone(zone)
-    local = value.replace(tzinfo=zone)
-    if local.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != value:
+        return value.astimezone(timezone.utc)
+    zone = ZoneInfo(branch.timezone)
+    instant = value.replace(tzinfo=zone).astimezone(timezone.utc)
+    if instant.astimezone(zone).replace(tzinfo=None) != value:
         raise Invalid(f"{value.isoformat()} does not exist in {branch.timezone} (the clocks skip it).", field=what)
-    return local
+    return instant
 
 
 def period(branch: Branch, now: datetime, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """The asked period (default: seven days from today's local midnight), aware, in the branch's time zone."""
+    """The asked period as UTC instants (default: seven days from today's midnight in the branch's time zone)."""
     zone = ZoneInfo(branch.timezone)
     start = in_branch_time(branch, start, what="from") if start else datetime.combine(
-        now.astimezone(zone).date(), time(0), zone)
-    end = in_branch_time(branch, end, what="to") if end else _add_local(start, DEFAULT_SPAN)
+        now.astimezone(zone).date(), time(0), zone).astimezone(timezone.utc)
+    end = in_branch_time(branch, end, what="to") if end else _add_local(start.astimezone(zone), DEFAULT_SPAN)
     if end <= start:
         raise Invalid("'to' must be after 'from'.", field="to")
     if end - start > MAX_SPAN:
@@ -93,7 +94,7 @@ def period(branch: Branch, now: datetime, start: datetime | None, end: datetime 
 
 def _add_local(start: datetime, span: timedelta) -> datetime:
     # Calendar days, not 24-hour blocks: a week from midnight ends at midnight across a DST change.
-    return datetime.combine(start.date() + span, start.timetz().replace(tzinfo=None), start.tzinfo)
+    return datetime.combine(start.date() + span, start.time(), start.tzinfo).astimezone(timezone.utc)
 
 
 def _overlapping(branch_ids, start: datetime, end: datetime) -> sa.Select:
@@ -189,14 +190,13 @@ def gaps(session: Session, *, actor: Actor, now: datetime, branch_code: str, sta
     start, end = period(branch, now, start, end)
     shifts = session.scalars(_overlapping(branch_subtree(session, branch.id), start, end)).unique().all()
     covered = sorted((s.starts_at, s.ends_at) for s in shifts if s.surveyors)
-    zone = ZoneInfo(branch.timezone)
     found, cursor = [], start
     for s, e in covered:
         if s > cursor:
-            found.append(Period(cursor.astimezone(zone), min(s, end).astimezone(zone)))
+            found.append(Period(cursor, min(s, end), branch.timezone))
         cursor = max(cursor, e)
         if cursor >= end:
             break
     if cursor < end:
-        found.append(Period(cursor.astimezone(zone), end.astimezone(zone)))
+        found.append(Period(cursor, end, branch.timezone))
     return Roster(branch, start, end, list(shifts), found)
