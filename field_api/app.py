@@ -13,6 +13,7 @@ from field_api import cli, models  # noqa: F401  (models: every table known to t
 from field_api import security
 from field_api.accounts import routes as accounts_routes
 from field_api.audit import routes as audit_routes
+from field_api.board import routes as board_routes
 from field_api.clients import routes as clients_routes
 from field_api.clock import Clock
 from field_api.config import load_config
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     visits_routes.register(api)
     live_routes.register(api)
     reports_routes.register(api)
+    board_routes.register(api)
     app.register_blueprint(health)
     app.register_blueprint(map_page)
     app.register_blueprint(reports_page)

@@ -152,3 +152,11 @@ def live(app, client):
     factory = LiveFactory(app, client)
     yield factory
     factory.close()
+
+
+@pytest.fixture
+def rosters(client):
+    """Publishes duty rosters through the API."""
+    from tests.factories.board import BoardFactory
+
+    return BoardFactory(client)
