@@ -14,6 +14,8 @@ KINDS = ("scene", "vehicle_damage", "injury", "party_signature", "company_seal",
 SIGNER_ROLES = ("party", "insured", "insured_representative", "other")
 VARIANTS = ("original", "thumbnail", "strokes")
 MAX_STROKES_CHARS = 512 * 1024
+MAX_AMOUNT = 999_999_999_999
+AMOUNT_OUT = {"type": "string", "description": "CNY, two decimals"}
 
 
 class ManifestEntrySchema(BaseSchema):
@@ -46,8 +48,8 @@ class ClaimFormPutSchema(BaseSchema):
     party = fields.Nested(PartySchema, load_default=None, allow_none=True)
     insured = fields.Nested(InsuredSchema, required=True)
     amount = fields.Decimal(places=2, load_default=None, allow_none=True, allow_nan=False,
-                            validate=validate.Range(min=0, max=999_999_999_999),
-                            metadata={"description": "Estimated loss or claim amount in CNY"})
+                            metadata={"description": "Estimated loss or claim amount in CNY (0 to 999,999,999,999.99)",
+                                      "minimum": 0, "maximum": MAX_AMOUNT})
     payment_method = fields.String(required=True, validate=validate.OneOf(("transfer", "other")))
     date = fields.Date(load_default=None, allow_none=True, metadata={"description": "The date on the form"})
     notice_handed_at = Timestamp(load_default=None, allow_none=True,
@@ -57,6 +59,11 @@ class ClaimFormPutSchema(BaseSchema):
                               metadata={"description": "Every file the phone holds for the form"})
     corrects = fields.UUID(load_default=None, allow_none=True,
                            metadata={"description": "The sealed form this one corrects (set when created)."})
+
+    @validates_schema
+    def _amount_in_range(self, data, **kwargs):
+        if data.get("amount") is not None and not 0 <= data["amount"] <= MAX_AMOUNT:
+            raise ValidationError(f"From 0 to {MAX_AMOUNT}.", field_name="amount")
 
     @validates_schema
     def _unique_files(self, data, **kwargs):
@@ -178,7 +185,7 @@ class ClaimFormSchema(BaseSchema):
                             dump_only=True, metadata={"type": "object"})
     insured = fields.Function(lambda f: {"kind": f.insured_kind.value, "name": f.insured_name}, dump_only=True,
                               metadata={"type": "object"})
-    amount = fields.Decimal(places=2, as_string=True, dump_only=True, allow_none=True)
+    amount = fields.Decimal(places=2, as_string=True, dump_only=True, allow_none=True, metadata=AMOUNT_OUT)
     payment_method = fields.Function(lambda f: f.payment_method.value, dump_only=True)
     date = fields.Date(attribute="form_date", dump_only=True, allow_none=True)
     notice_handed_at = Timestamp(dump_only=True, allow_none=True)
@@ -228,7 +235,7 @@ class ReceiptSchema(BaseSchema):
     customer_class = fields.String(metadata={"description": "vip or ordinary"})
     insured_name = fields.String(allow_none=True)
     party_name = fields.String(allow_none=True)
-    amount = fields.Decimal(places=2, as_string=True, allow_none=True)
+    amount = fields.Decimal(places=2, as_string=True, allow_none=True, metadata=AMOUNT_OUT)
     status = fields.String(metadata={"description": "complete or incomplete"})
     received = fields.List(fields.Dict())
     missing = fields.List(fields.Nested(MissingSchema))
