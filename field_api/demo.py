@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from field_api.access import Actor, actor_for
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
+from field_api.claims import demo as claims_demo
 from field_api.dispatch import cases
 from field_api.dispatch import service as dispatches
 from field_api.dispatch.models import Case, Dispatch, Line
@@ -71,6 +72,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
     yield from seed_field_day(session, config=config, now=now)
     yield from visits_demo.seed(session, config=config, now=now)
+    yield from claims_demo.seed(session, config=config, now=now)
 
 
 # A morning in Shenzhen for the live map: sites in GCJ-02 (as AMap shows them), phones in WGS-84.

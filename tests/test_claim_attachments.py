@@ -15,9 +15,8 @@ from field_api.audit.models import AuditEvent
 from field_api.claims.attachments import check_filename
 from field_api.claims.models import ClaimAttachment
 from field_api.errors import Invalid
-from tests.factories.claims import SITE_WGS84, ClaimFactory, sha
+from tests.factories.claims import SITE_WGS84, ClaimFactory, row_counts, sha
 from tests.factories.images import decompression_bomb, image_bytes, photo_with_exif, signature_png
-from tests.factories.visits import row_counts
 
 
 @pytest.fixture

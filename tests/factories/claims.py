@@ -88,3 +88,14 @@ class ClaimFactory:
             uploaded = self.upload(form_id, kind, data)
             assert uploaded.status_code == 201, uploaded.json
         return form_id, self.get(form_id), files
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows the claim tables and the audit trail hold (to show that a refused request saved nothing)."""
+    import sqlalchemy as sa
+
+    from field_api.extensions import db
+
+    db.session.remove()
+    return {table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+            for table in ("claim_form", "claim_attachment", "claim_seal", "audit_event")}
