@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from pathlib import Path
@@ -15,24 +16,8 @@ from field_api.audit.models import AuditEvent
 from field_api.claims.attachments import check_filename
 from field_api.claims.models import ClaimAttachment
 from field_api.errors import Invalid
-from tests.factories.claims import SITE_WGS84, ClaimFactory, row_counts, sha
+from tests.factories.claims import SITE_WGS84, row_counts, sha
 from tests.factories.images import decompression_bomb, image_bytes, photo_with_exif, signature_png
-
-
-@pytest.fixture
-def surveyor(accounts):
-    return accounts.sign_in("surveyor", "SZ-FT")
-
-
-@pytest.fixture
-def coordinator(accounts):
-    return accounts.sign_in("coordinator", "SZ")
-
-
-@pytest.fixture
-def claims(client, dispatching, accounts, surveyor, coordinator):
-    dispatching.shenzhen_zones()
-    return ClaimFactory(client, dispatching, accounts, surveyor, coordinator)
 
 
 @pytest.fixture
@@ -121,7 +106,6 @@ def test_exif_stays_in_the_original_for_its_surveyor_and_is_stripped_for_everyon
     assert own.status_code == 200 and own.data == data and own.mimetype == "image/jpeg"
     desk = claims.client.get(url, headers=claims.coordinator.headers)
     assert desk.status_code == 200 and desk.mimetype == "image/jpeg" and desk.data != data
-    import io
     assert len(Image.open(io.BytesIO(desk.data)).getexif()) == 0
     thumb = claims.client.get(url + "?variant=thumbnail", headers=claims.coordinator.headers)
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -159,7 +143,7 @@ def test_a_signature_must_be_a_png_and_name_its_signer(app, claims, form_id):
     _refused(app, claims, form_id, "party_signature", image_bytes("JPEG"), 415)
     response = claims.client.post(f"/api/v1/claim-forms/{form_id}/attachments", headers=claims.surveyor.headers,
                                   data={"kind": "party_signature",
-                                        "file": (__import__("io").BytesIO(signature_png()), "s.png")},
+                                        "file": (io.BytesIO(signature_png()), "s.png")},
                                   content_type="multipart/form-data")
     assert response.status_code == 422 and "signer" in response.json["errors"]["form"]
 

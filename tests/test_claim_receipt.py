@@ -9,7 +9,6 @@ import pytest
 
 from field_api.clock import SettableClock
 from field_api.dispatch.models import Line
-from tests.factories.claims import ClaimFactory
 
 EVE_OF_NATIONAL_DAY = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)  # Wednesday 10:00 in Shenzhen
 
@@ -18,22 +17,6 @@ EVE_OF_NATIONAL_DAY = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)  # Wednes
 def clock():
     """The receipts here are issued on the eve of the National Day holiday."""
     return SettableClock(EVE_OF_NATIONAL_DAY)
-
-
-@pytest.fixture
-def surveyor(accounts):
-    return accounts.sign_in("surveyor", "SZ-FT", display_name="Li Wei 李伟", phone="13900000001")
-
-
-@pytest.fixture
-def coordinator(accounts):
-    return accounts.sign_in("coordinator", "SZ")
-
-
-@pytest.fixture
-def claims(client, dispatching, accounts, surveyor, coordinator):
-    dispatching.shenzhen_zones()
-    return ClaimFactory(client, dispatching, accounts, surveyor, coordinator)
 
 
 def receipt(claims, form_id, fmt: str = "json", who=None):

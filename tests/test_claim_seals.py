@@ -5,29 +5,12 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from field_api.claims.models import ClaimForm, ClaimSeal
 from field_api.extensions import db
-from tests.factories.claims import ClaimFactory, sha
+from tests.factories.claims import sha
 from tests.factories.images import image_bytes, signature_png
-
-
-@pytest.fixture
-def surveyor(accounts):
-    return accounts.sign_in("surveyor", "SZ-FT")
-
-
-@pytest.fixture
-def coordinator(accounts):
-    return accounts.sign_in("coordinator", "SZ")
-
-
-@pytest.fixture
-def claims(client, dispatching, accounts, surveyor, coordinator):
-    dispatching.shenzhen_zones()
-    return ClaimFactory(client, dispatching, accounts, surveyor, coordinator)
 
 
 def seal(claims, form_id, who=None):

@@ -12,12 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_api.accounts.models import Branch, User
-from field_api.db import Base
+from field_api.db import Base, value_enum
 from field_api.dispatch.models import Dispatch
-
-
-def _enum(cls: type[enum.Enum], length: int = 24) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class InsuredKind(str, enum.Enum):
@@ -74,10 +70,10 @@ class ClaimForm(Base):
     party_name: Mapped[str | None] = mapped_column(sa.String(120))
     party_phone: Mapped[str | None] = mapped_column(sa.String(32))
     party_id_number: Mapped[str | None] = mapped_column(sa.String(32))
-    insured_kind: Mapped[InsuredKind] = mapped_column(_enum(InsuredKind, 16))
+    insured_kind: Mapped[InsuredKind] = mapped_column(value_enum(InsuredKind, 16))
     insured_name: Mapped[str | None] = mapped_column(sa.String(200))
     amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, 16))
+    payment_method: Mapped[PaymentMethod] = mapped_column(value_enum(PaymentMethod, 16))
     form_date: Mapped[date | None]
     notice_handed_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -109,7 +105,7 @@ class ClaimAttachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Not a foreign key: the phone may upload before it sends the form (see README, "Claim forms").
     form_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    kind: Mapped[AttachmentKind] = mapped_column(_enum(AttachmentKind))
+    kind: Mapped[AttachmentKind] = mapped_column(value_enum(AttachmentKind, 24))
     sha256: Mapped[str] = mapped_column(sa.String(64))
     content_type: Mapped[str] = mapped_column(sa.String(32))
     size: Mapped[int]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import current_app, render_template, request, send_file
 from flask.views import MethodView
 from flask_smorest.fields import Upload as UploadField
@@ -15,6 +13,7 @@ from field_api.claims.models import AttachmentKind
 from field_api.claims.rules import ClaimRules
 from field_api.clock import current_clock
 from field_api.extensions import db
+from field_api.media import limit_upload_body
 from field_api.revisions import Outcome, etag, with_current
 from schemas.claims import (AttachmentFileQueryArgsSchema, AttachmentFormSchema, ClaimAttachmentSchema,
                             ClaimFormPutSchema, ClaimFormSchema, ReceiptQueryArgsSchema, ReceiptSchema, SealSchema,
@@ -38,16 +37,6 @@ class AttachmentFileSchema(BaseSchema):
 
 def _rules() -> ClaimRules:
     return ClaimRules.from_config(current_app.config)
-
-
-def _limit_upload_body(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        # Refuse an oversize upload before werkzeug spools it; stroke data and the fields get room.
-        request.max_content_length = current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @blp.route("/<uuid:form_id>")
@@ -78,7 +67,7 @@ class ClaimFormById(MethodView):
 
 @blp.route("/<uuid:form_id>/attachments")
 class ClaimAttachments(MethodView):
-    decorators = [_limit_upload_body]
+    decorators = [limit_upload_body(room=1024 * 1024)]  # stroke data and the fields get room
 
     @blp.login_required(Role.SURVEYOR)
     @blp.arguments(AttachmentFormSchema, location="form")
