@@ -160,3 +160,13 @@ def rosters(client):
     from tests.factories.board import BoardFactory
 
     return BoardFactory(client)
+
+
+@pytest.fixture
+def claims(app, client, accounts, dispatching):
+    """A surveyor of SZ-FT and a coordinator of SZ with Shenzhen's zones; puts claim forms through the API."""
+    from tests.factories.claims import ClaimFactory
+
+    dispatching.shenzhen_zones()
+    surveyor = accounts.sign_in("surveyor", "SZ-FT", display_name="Li Wei 李伟", phone="13900000001")
+    return ClaimFactory(client, dispatching, accounts, surveyor, accounts.sign_in("coordinator", "SZ"))

@@ -7,6 +7,7 @@ bytes twice is a no-op.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -80,6 +81,11 @@ class MediaStore:
             _fsync_dir(target.parent)
         incoming.kept = StoredFile(incoming.sha256, incoming.size, target)
         return incoming.kept
+
+    def keep_bytes(self, data: bytes) -> StoredFile:
+        """Store bytes made on the server (a thumbnail, a stripped copy) at their content address."""
+        with self.receive(io.BytesIO(data), max_bytes=len(data)) as incoming:
+            return self.keep(incoming)
 
     def _write_temp(self, stream: BinaryIO, *, max_bytes: int, field: str) -> Incoming:
         temp_dir = self.root / "tmp"
