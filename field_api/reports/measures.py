@@ -15,20 +15,27 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from field_api.dispatch.models import ExcuseCause, Line
-from field_api.reports import sources
+from field_api.claims.completeness import REQUIREMENTS
+from field_api.reports import field_sources, sources
 from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
 
 Condition = Callable[[Any], sa.ColumnElement[bool]]
-SURVEYORS, SALESPEOPLE = "surveyors", "salespeople"
+SURVEYORS, SALESPEOPLE, CLAIM_FORMS = "surveyors", "salespeople", "claim_forms"
 CAUSES = tuple(c.value for c in ExcuseCause)
 SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
     "case_clocks": sources.case_clocks,
     "visit_items": lambda _dialect, windows, _now: sources.visit_items(windows),
     "follow_up_tasks": lambda _dialect, windows, _now: sources.follow_up_tasks(windows),
     "visits": lambda _dialect, windows, _now: sources.visits(windows),
+    "follow_ups": field_sources.follow_ups,
+    "claim_forms": field_sources.claim_forms,
+    "claim_photos": field_sources.claim_photos,
+    "roster_shifts": field_sources.roster_shifts,
 }
 # What a drill-down row of each source is.
-RECORD_KINDS = {"case_clocks": "dispatch", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit"}
+RECORD_KINDS = {"case_clocks": "dispatch", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit",
+                "follow_ups": "care_callback", "claim_forms": "claim_form", "claim_photos": "claim_photo",
+                "roster_shifts": "roster_shift"}
 
 
 def _true(_c) -> sa.ColumnElement[bool]:
@@ -53,6 +60,7 @@ class Measure:
     cause_column: str | None = None
     duration_column: str | None = None
     shares: bool = False
+    computed: Callable[[Session, list[Window], datetime], tuple[int, int, dict[str, int]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,36 @@ MEASURES: tuple[Measure, ...] = (
     Measure("far_check_ins", "Check-ins far from the client", "S1", SALESPEOPLE, "visits", target=0.0,
             applies=lambda c: c.distance_m.is_not(None), numerator=lambda c: c.location_check == "far"),
 )
+
+
+def _roster_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
+    total, uncovered, gaps = field_sources.roster_cover(session, windows, now)
+    return uncovered, total, {"gaps": gaps}
+
+
+def _missing(code: str) -> Condition:
+    return lambda c: c.missing.contains(f'"{code}"')
+
+
+FIELD_MEASURES: tuple[Measure, ...] = (
+    Measure("roster_minutes_without_surveyor", "Roster: minutes with no surveyor on a shift (7×24)", "C2",
+            SURVEYORS, "roster_shifts", target=0.0, computed=_roster_gaps),
+    Measure("care_callbacks_reached", "Care callbacks that reached the customer", "C7", SURVEYORS, "follow_ups",
+            denominator=_outcome_is("status", "reached", "unable_to_contact"), numerator=_outcome_is("status", "reached"),
+            details={"open": _outcome_is("status", "open"), "for_chief": lambda c: c.for_chief.is_(True)}),
+    Measure("care_callback_answers_contradicting_clocks", "Customers' answers that contradict the clocks", "C7",
+            SURVEYORS, "follow_ups", target=0.0, applies=_outcome_is("status", "reached"),
+            numerator=lambda c: c.contradicts_clocks.is_(True)),
+    Measure("forms_sealed_on_dispatch_day", "Claim forms sealed on the day of the dispatch", "C1", CLAIM_FORMS,
+            "claim_forms", numerator=lambda c: c.same_day.is_(True),
+            details={"not_sealed": lambda c: c.sealed_at.is_(None)}),
+    Measure("forms_complete_at_sealing", "Sealed claim forms with nothing missing", "C1", CLAIM_FORMS, "claim_forms",
+            applies=lambda c: c.sealed_at.is_not(None), numerator=lambda c: c.complete.is_(True),
+            details={code: _missing(code) for code in REQUIREMENTS}),
+    Measure("photos_far_from_site", "Site photos flagged as taken far from the site", "C1", CLAIM_FORMS,
+            "claim_photos", target=0.0, numerator=lambda c: c.far.is_(True)),
+)
+MEASURES = MEASURES + FIELD_MEASURES
 BY_KEY = {m.key: m for m in MEASURES}
 
 
@@ -175,6 +213,10 @@ def measure(session: Session, windows: list[Window], now: datetime) -> list[Resu
     results: dict[str, Result] = {}
     for name, build in SOURCES.items():
         of_source = [m for m in MEASURES if m.source == name]
+        for m in (m for m in of_source if m.computed is not None):
+            numerator, denominator, details = m.computed(session, windows, now)
+            results[m.key] = Result(m, numerator=numerator, denominator=denominator, details=details)
+        of_source = [m for m in of_source if m.computed is None]
         if not of_source:
             continue
         table = build(dialect, windows, now)

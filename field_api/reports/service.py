@@ -46,7 +46,8 @@ class Report:
 def window(branch: Branch, period: Period, now: datetime) -> Window:
     """A branch's share of a period, bounded in its time zone."""
     start, end = period.bounds(branch.timezone)
-    return Window(branch.id, start, end, period.first, period.last, now.astimezone(ZoneInfo(branch.timezone)).date())
+    return Window(branch.id, start, end, period.first, period.last, now.astimezone(ZoneInfo(branch.timezone)).date(),
+                  branch.timezone)
 
 
 def report_branch(session: Session, actor: Actor, code: str | None) -> Branch:

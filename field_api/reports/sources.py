@@ -31,6 +31,7 @@ class Window:
     first: date
     last: date
     today: date
+    timezone: str = "UTC"
 
 
 def in_windows(branch_column, instant_column, windows: list[Window]) -> sa.ColumnElement[bool]:

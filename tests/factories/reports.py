@@ -137,3 +137,81 @@ def state(reading) -> str | None:
     if reading is None:
         return None
     return "pending" if reading.state is ClockState.AT_RISK else reading.state.value
+
+
+class FieldData:
+    """Roster shifts, care callbacks and claim forms with their photos, written straight into the tables."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.data, self.rng = data, data.rng
+
+    def shifts(self, branch: Branch, coordinator: User, surveyor: User, start: datetime, days: int) -> None:
+        """Shifts of 4 to 14 hours with random holes and overlaps; some name no surveyor."""
+        from field_api.board.models import RosterShift, RosterSurveyor
+
+        at = start
+        while at < start + timedelta(days=days):
+            at += timedelta(minutes=self.rng.choice([0, 0, 0, 30, 90, 300, -60]))
+            ends = at + timedelta(hours=self.rng.randint(4, 14))
+            shift = RosterShift(branch_id=branch.id, starts_at=at, ends_at=ends, coordinator_id=coordinator.id)
+            db.session.add(shift)
+            db.session.flush()
+            if self.rng.random() < 0.9:
+                db.session.add(RosterSurveyor(shift_id=shift.id, surveyor_id=surveyor.id))
+            at = ends
+        db.session.commit()
+
+    def follow_up(self, case: Case) -> None:
+        """A care callback of the case: open, reached (perhaps contradicting the clocks) or unable to contact."""
+        from field_api.board.models import (CallbackAttempt, FollowUp, FollowUpReason, FollowUpStatus)
+
+        status = self.rng.choice(list(FollowUpStatus))
+        last = max(case.dispatches, key=lambda d: d.id) if case.dispatches else None
+        up = FollowUp(case_id=case.id, branch_id=case.branch_id, dispatch_id=last.id if last else None,
+                      batch_at=case.first_dispatched_at + timedelta(minutes=40), due_at=case.first_dispatched_at
+                      + timedelta(minutes=70), reason=FollowUpReason.DISPATCHED, for_chief=self.rng.random() < 0.3,
+                      status=status, failed_attempts=3 if status is FollowUpStatus.UNABLE_TO_CONTACT else 0)
+        db.session.add(up)
+        db.session.flush()
+        if status is FollowUpStatus.REACHED:
+            contradicts = self.rng.random() < 0.3
+            db.session.add(CallbackAttempt(follow_up_id=up.id, at=up.batch_at, reached=True,
+                                           surveyor_called=not contradicts, contradicts_clocks=contradicts))
+        db.session.commit()
+
+    def claim_form(self, case: Case, surveyor: User) -> None:
+        """The first form of the case's dispatch (sealed the same day, a later day or not yet), maybe corrected."""
+        from field_api.claims.models import (AttachmentKind, ClaimAttachment, ClaimForm, InsuredKind,
+                                             PaymentMethod)
+
+        rng = self.rng
+        dispatch = max(case.dispatches, key=lambda d: d.id)
+        sealed = rng.choice([None, timedelta(hours=1), timedelta(hours=rng.randint(2, 30)), timedelta(days=3)])
+        missing = [] if rng.random() < 0.5 else rng.sample(["party_signature", "id_copy", "scene_photos",
+                                                            "company_seal", "form_date"], rng.randint(1, 3))
+        form = ClaimForm(id=uuid.uuid4(), branch_id=case.branch_id, dispatch_id=dispatch.id, surveyor_id=surveyor.id,
+                         insured_kind=InsuredKind.PERSON, payment_method=PaymentMethod.OTHER, manifest=[],
+                         missing=missing, awaiting=[], input_digest="x", created_at=dispatch.dispatched_at,
+                         updated_at=dispatch.dispatched_at,
+                         sealed_at=dispatch.dispatched_at + sealed if sealed else None)
+        db.session.add(form)
+        db.session.flush()
+        for n in range(rng.randint(0, 4)):
+            kind = rng.choice([AttachmentKind.SCENE, AttachmentKind.VEHICLE_DAMAGE, AttachmentKind.INJURY,
+                               AttachmentKind.ID_COPY])
+            flags = rng.choice([[], [], ["far_from_site"], ["taken_before_dispatch"],
+                                ["far_from_site", "taken_before_dispatch"]])
+            db.session.add(ClaimAttachment(form_id=form.id, kind=kind, sha256=f"{n:064d}", content_type="image/jpeg",
+                                           size=1, width=1, height=1, flags=flags, uploaded_by_id=surveyor.id,
+                                           branch_id=case.branch_id, received_at=dispatch.dispatched_at,
+                                           site_distance_m=900.0 if "far_from_site" in flags else 20.0))
+        if sealed and rng.random() < 0.2:
+            correction = ClaimForm(id=uuid.uuid4(), branch_id=case.branch_id, dispatch_id=dispatch.id,
+                                   surveyor_id=surveyor.id, insured_kind=InsuredKind.PERSON,
+                                   payment_method=PaymentMethod.OTHER, manifest=[], missing=[], awaiting=[],
+                                   input_digest="y", created_at=form.sealed_at, updated_at=form.sealed_at,
+                                   corrects_id=form.id, sealed_at=form.sealed_at + timedelta(hours=1))
+            db.session.add(correction)
+            db.session.flush()
+            form.corrected_by_id = correction.id
+        db.session.commit()
