@@ -76,7 +76,8 @@ class ComplianceSchema(BaseSchema):
 class RecordSchema(BaseSchema):
     """A record behind a number: a case's dispatch, a visit (or one of its items) or a follow-up task."""
 
-    kind = fields.String(metadata={"description": "dispatch, visit or task."})
+    kind = fields.String(metadata={"description": "dispatch, visit, task, care_callback, claim_form, claim_photo or "
+                                                  "roster_shift."})
     branch = fields.String()
     case_id = fields.Integer()
     dispatch_id = fields.Integer()
@@ -98,7 +99,24 @@ class RecordSchema(BaseSchema):
     day = fields.Date()
     item = fields.String()
     outcome = fields.String()
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "Why an item was not met, or why a case was "
+                                                                     "extracted for the care callback."})
     first_meeting = fields.Boolean()
     distance_m = fields.Float(allow_none=True)
     location_check = fields.String()
+    follow_up_id = fields.Integer()
+    status = fields.String()
+    for_chief = fields.Boolean()
+    failed_attempts = fields.Integer()
+    contradicts_clocks = fields.Boolean()
+    form_id = fields.UUID()
+    sealed_at = Timestamp(allow_none=True)
+    same_day = fields.Boolean()
+    complete = fields.Boolean()
+    missing = fields.List(fields.String())
+    attachment_id = fields.Integer()
+    photo_kind = fields.String()
+    far = fields.Boolean()
+    shift_id = fields.Integer()
+    ends_at = Timestamp()
+    surveyors = fields.Integer()

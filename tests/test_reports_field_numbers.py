@@ -142,3 +142,13 @@ def test_the_drill_down_lists_the_claim_forms_and_callbacks_behind_a_number(gene
             query = service.drill_down(session, actor=Actor.system("test"), now=NOW, branch_code="SZ",
                                        period="2026Q3", measure=key, part=part, rolled_up=True)
             assert len(session.execute(query).all()) == expected, (key, part)
+
+
+def test_the_drill_down_endpoint_names_the_forms_and_what_each_lacked(generated, client, accounts):
+    manager = accounts.sign_in(Role.MANAGER, "SZ")
+    page = client.get("/api/v1/reports/compliance/records", headers=manager.headers, query_string={
+        "branch": "SZ", "period": "2026Q3", "measure": "forms_complete_at_sealing", "part": "id_copy",
+        "page_size": 50})
+    assert page.status_code == 200, page.json
+    assert page.json and all(r["kind"] == "claim_form" and "id_copy" in r["missing"] for r in page.json)
+    assert all(r["sealed_at"] and r["form_id"] for r in page.json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +63,9 @@ def record_dict(source: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """A drill-down row: its kind, its columns, durations in minutes."""
     out: dict[str, Any] = {"kind": RECORD_KINDS[source]}
     for name, value in row.items():
-        if name in SECONDS:
+        if name == "missing" and isinstance(value, str):
+            out[name] = json.loads(value)
+        elif name in SECONDS:
             out[SECONDS[name]] = None if value is None else round(float(value) / 60.0, 1)
         elif name not in ("branch_id", "on_site", "outcome_id"):
             out[name] = value.value if isinstance(value, enum.Enum) else value
