@@ -6,10 +6,11 @@ end met, missed, excused or told-in-advance the way a real day leaves them.
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from field_api.access import Actor, actor_for
+from field_api.board import followups
+from field_api.board.models import RosterShift
+from field_api.board.roster import ShiftPlan, replace_roster
+from field_api.claims import attachments, seals
+from field_api.claims import demo as claims_demo
+from field_api.claims import service as claim_forms
+from field_api.claims.models import AttachmentKind
+from field_api.claims.rules import ClaimRules
 from field_api.accounts.models import Branch, User
 from field_api.clients import service as clients
 from field_api.clients.models import Client
@@ -52,6 +61,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
     """Record the past quarters' cases and visits that are missing; running twice changes nothing."""
     shenzhen = session.scalar(sa.select(Branch).where(Branch.code == "SZ"))
     for n, period in enumerate(quarters(now, shenzhen.timezone)):
+        _roster(session, shenzhen, period, now)
         rng = random.Random(f"{period.label}-cases")
         # Later quarters do better, so the trend has a direction.
         skill = 0.55 + 0.25 * n
@@ -60,7 +70,8 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
             if session.scalar(sa.select(Case.id).where(Case.report_number == number)) is None:
                 _case(session, config, rng, period, number, skill)
     _visits(session, config, now)
-    yield f"report history: {CASES_PER_QUARTER} cases and {VISITS_PER_QUARTER} visits a quarter in SZ over " \
+    yield f"report history: {CASES_PER_QUARTER} cases (care callbacks, claim forms) and {VISITS_PER_QUARTER} " \
+          "visits a quarter in SZ, and its roster with a few nights left open, over " \
           f"{', '.join(p.label for p in quarters(now, shenzhen.timezone))} (see /reports)"
 
 
@@ -88,6 +99,7 @@ def _case(session: Session, config: Any, rng: random.Random, period: Period, num
 
     contact = at + timedelta(minutes=rng.uniform(1, 4.5) if rng.random() < skill + 0.15 else rng.uniform(6, 15))
     event(EventKind.CONTACTED, contact)
+    _care_callback(session, rng, case, at)
     if d.arrival_due_at is None:
         event(EventKind.AGREED_TIME, contact, agreed_time=at + timedelta(minutes=rng.choice([60, 90, 120])))
     due = d.arrival_due_at
@@ -99,10 +111,75 @@ def _case(session: Session, config: Any, rng: random.Random, period: Period, num
         arrival = due + timedelta(minutes=rng.uniform(3, 30)) if late else \
             at + (due - at) * rng.uniform(0.4, 0.95)
         event(EventKind.ARRIVED, max(arrival, contact), lat=lat, lon=lon, accuracy_m=10.0)
+        _claim_form(session, config, rng, d, phone, max(arrival, contact) + timedelta(minutes=10), (lat, lon))
         event(EventKind.COMPLETED, max(arrival, contact) + timedelta(minutes=40))
         if late and rng.random() < 0.35:
             dispatches.excuse(session, actor=system, now=arrival + timedelta(hours=1), dispatch_id=d.id,
                               which="arrival", cause=rng.choice(list(ExcuseCause)), note="demo: " + address)
+
+
+def _care_callback(session: Session, rng: random.Random, case: Case, dispatched: datetime) -> None:
+    """The half-hourly extraction an hour after the dispatch, and the call centre's call."""
+    followups.extract_followups(session, dispatched + timedelta(minutes=60))
+    if case.line is not Line.MOTOR or rng.random() < 0.15:
+        return
+    reached = rng.random() < 0.85
+    answers = {"surveyor_called": rng.random() > 0.15, "arrived_on_time": rng.random() < 0.8} if reached else {}
+    followups.record_callback(session, actor=Actor.system("seed-demo"), now=dispatched + timedelta(minutes=70),
+                              case_id=case.id, reached=reached, **answers)
+
+
+def _claim_form(session: Session, config: Any, rng: random.Random, dispatch, phone, at: datetime,
+                site: tuple[float, float]) -> None:
+    """The surveyor's claim form on site: signature and photos, mostly sealed that day, sometimes lacking a photo."""
+    rules = ClaimRules.from_config(config)
+    form_id = uuid.uuid5(NAMESPACE, f"form-{dispatch.id}")
+    kinds = [AttachmentKind.PARTY_SIGNATURE, AttachmentKind.SCENE, AttachmentKind.VEHICLE_DAMAGE]
+    if rng.random() < 0.25:
+        kinds.remove(rng.choice(kinds[1:]))
+    for kind in kinds:
+        far = kind.is_photo and rng.random() < 0.08
+        fix = {"lat": site[0] + (0.02 if far else 0.0002), "lon": site[1], "accuracy_m": 10.0}
+        signer = {"name": "客户 Customer", "role": "party", "signed_at": at}
+        upload = attachments.Upload(stream=io.BytesIO(claims_demo._image(kind, "gray", str(dispatch.id))),
+                                    filename=f"{kind.value}.img", kind=kind, device_time=at, fix=fix,
+                                    signer=signer if kind is AttachmentKind.PARTY_SIGNATURE else None)
+        attachments.add_attachment(session, actor=phone, now=at, rules=rules, canonical=Datum(config["DATUM"]),
+                                   form_id=form_id, upload=upload)
+    data = {"dispatch_id": dispatch.id, "account": "追尾,后保险杠受损 (rear-ended, bumper damaged)",
+            "party": {"name": "客户 Customer", "phone": "13500000000", "id_number": None},
+            "insured": {"kind": "person", "name": "客户 Customer"}, "amount": None, "payment_method": "other",
+            "date": at.date(), "notice_handed_at": at, "notes": None, "attachments": [], "corrects": None}
+    claim_forms.put_form(session, actor=phone, now=at, rules=rules, form_id=form_id, data=data, if_match=None)
+    if rng.random() < 0.9:
+        later = timedelta(minutes=20) if rng.random() < 0.8 else timedelta(days=1, hours=2)
+        seals.seal_form(session, actor=phone, now=at + later, rules=rules, form_id=form_id)
+
+
+def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> None:
+    """Day and night shifts over the quarter; one night in twelve nobody is on the roster."""
+    zone = ZoneInfo(branch.timezone)
+    start, end = period.bounds(branch.timezone)
+    if session.scalar(sa.select(RosterShift.id).where(RosterShift.branch_id == branch.id,
+                                                      RosterShift.starts_at < end, RosterShift.ends_at > start)):
+        return
+    ids = dict(session.execute(sa.select(User.username, User.id)).all())
+    plans, day = [], period.first
+    while day <= period.last:
+        morning, evening = (datetime.combine(day, time(h), zone) for h in (8, 20))
+        plans.append(ShiftPlan(starts=morning, ends=evening, coordinator_id=ids["sz.coordinator"],
+                               surveyor_ids=(ids["ft.surveyor1"], ids["ba.surveyor1"]), note="白班"))
+        if day.toordinal() % 12:
+            plans.append(ShiftPlan(starts=evening, ends=min(evening + timedelta(hours=12), end),
+                                   coordinator_id=ids["sz.chief"], surveyor_ids=(ids["ft.surveyor2"],), note="夜班"))
+        day += timedelta(days=1)
+    # The roster is replaced a month at a time (the board takes at most 62 days).
+    months = sorted({(p.starts.year, p.starts.month) for p in plans})
+    for year, month in months:
+        first = datetime(year, month, 1, tzinfo=zone)
+        after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+        replace_roster(session, actor=Actor.system("seed-demo"), now=now, branch_code=branch.code, start=first,
+                       end=after, shifts=[p for p in plans if first <= p.starts < after])
 
 
 PRESENTATION = {"item": "product_presentation", "result": "done", "sub_checks": {
