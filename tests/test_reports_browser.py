@@ -41,8 +41,9 @@ def test_a_manager_sees_each_branchs_table_and_the_charts_with_no_policy_violati
             page.click("#login button[type=submit]")
             page.wait_for_selector("body[data-loaded=true]", timeout=30000)
             headings = page.locator("#report h2").all_inner_texts()
-            assert [h.split()[0] for h in headings] == ["HQ", "SZ", "SZ-BA", "SZ-FT"]
-            assert page.locator("#report img").count() == 5
+            codes = [h.split()[0] for h in headings]
+            assert codes[0] == "HQ" and {"SZ", "SZ-BA", "SZ-FT"} <= set(codes)
+            assert page.locator("#report img").count() == len(codes) + 1  # one chart a branch, and the trend
             assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
             if SCREENSHOT:
                 page.set_viewport_size({"width": 1280, "height": 1100})

@@ -157,11 +157,12 @@ def _claim_form(session: Session, config: Any, rng: random.Random, dispatch, pho
 
 
 def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> None:
-    """Day and night shifts over the quarter; one night in twelve nobody is on the roster."""
+    """Day and night shifts over the quarter, one night in twelve left open; shifts already there are kept."""
     zone = ZoneInfo(branch.timezone)
     start, end = period.bounds(branch.timezone)
+    first_morning = datetime.combine(period.first, time(8), zone)
     if session.scalar(sa.select(RosterShift.id).where(RosterShift.branch_id == branch.id,
-                                                      RosterShift.starts_at < end, RosterShift.ends_at > start)):
+                                                      RosterShift.starts_at == first_morning)):
         return
     ids = dict(session.execute(sa.select(User.username, User.id)).all())
     plans, day = [], period.first
@@ -173,9 +174,14 @@ def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> 
             plans.append(ShiftPlan(starts=evening, ends=min(evening + timedelta(hours=12), end),
                                    coordinator_id=ids["sz.chief"], surveyor_ids=(ids["ft.surveyor2"],), note="夜班"))
         day += timedelta(days=1)
+    there = session.scalars(sa.select(RosterShift).where(RosterShift.branch_id == branch.id,
+                                                         RosterShift.starts_at < end, RosterShift.ends_at > start)).all()
+    plans = [p for p in plans if not any(p.starts < s.ends_at and p.ends > s.starts_at for s in there)]
+    plans += [ShiftPlan(starts=s.starts_at, ends=s.ends_at, coordinator_id=s.coordinator_id,
+                        surveyor_ids=tuple(x.surveyor_id for x in s.surveyors), note=s.note)
+              for s in there if s.starts_at >= start]
     # The roster is replaced a month at a time (the board takes at most 62 days).
-    months = sorted({(p.starts.year, p.starts.month) for p in plans})
-    for year, month in months:
+    for year, month in sorted({(p.starts.astimezone(zone).year, p.starts.astimezone(zone).month) for p in plans}):
         first = datetime(year, month, 1, tzinfo=zone)
         after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
         replace_roster(session, actor=Actor.system("seed-demo"), now=now, branch_code=branch.code, start=first,
