@@ -174,8 +174,8 @@ def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> 
             plans.append(ShiftPlan(starts=evening, ends=min(evening + timedelta(hours=12), end),
                                    coordinator_id=ids["sz.chief"], surveyor_ids=(ids["ft.surveyor2"],), note="夜班"))
         day += timedelta(days=1)
-    there = session.scalars(sa.select(RosterShift).where(RosterShift.branch_id == branch.id,
-                                                         RosterShift.starts_at < end, RosterShift.ends_at > start)).all()
+    there = session.scalars(sa.select(RosterShift).where(
+        RosterShift.branch_id == branch.id, RosterShift.starts_at < end, RosterShift.ends_at > start)).all()
     plans = [p for p in plans if not any(p.starts < s.ends_at and p.ends > s.starts_at for s in there)]
     plans += [ShiftPlan(starts=s.starts_at, ends=s.ends_at, coordinator_id=s.coordinator_id,
                         surveyor_ids=tuple(x.surveyor_id for x in s.surveyors), note=s.note)

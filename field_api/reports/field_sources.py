@@ -16,7 +16,7 @@ from field_api.board.models import CallbackAttempt, FollowUp, RosterShift, Roste
 from field_api.claims.attachments import FAR_FROM_SITE
 from field_api.claims.models import AttachmentKind, ClaimAttachment, ClaimForm
 from field_api.dispatch.models import Case, Dispatch
-from field_api.reports.sources import Window, _at, in_windows, seconds_between
+from field_api.reports.sources import Window, in_windows, instant, seconds_between
 
 PHOTO_KINDS = [k for k in AttachmentKind if k.is_photo]
 
@@ -104,8 +104,8 @@ def roster_shifts(_dialect: str, windows: list[Window], now: datetime) -> sa.Sub
         .label("surveyors"))
         .select_from(RosterShift)
         .join(Branch, Branch.id == RosterShift.branch_id)
-        .where(RosterShift.branch_id.in_([w.branch_id for w in windows]), RosterShift.starts_at < _at(end),
-               RosterShift.ends_at > _at(start), named)
+        .where(RosterShift.branch_id.in_([w.branch_id for w in windows]), RosterShift.starts_at < instant(end),
+               RosterShift.ends_at > instant(start), named)
         .subquery("roster_shifts"))
 
 
@@ -124,8 +124,8 @@ def roster_cover(session, windows: list[Window], now: datetime) -> tuple[int, in
         return total, 0, 0
     shifts = roster_shifts(dialect, windows, now)
     later, earlier = (sa.func.greatest, sa.func.least) if dialect == "postgresql" else (sa.func.max, sa.func.min)
-    clipped = sa.select(later(shifts.c.at, _at(start)).label("s"), earlier(shifts.c.ends_at, _at(end)).label("e")) \
-        .subquery("clipped")
+    clipped = sa.select(later(shifts.c.at, instant(start)).label("s"),
+                        earlier(shifts.c.ends_at, instant(end)).label("e")).subquery("clipped")
     reach = sa.func.max(clipped.c.e).over(order_by=(clipped.c.s, clipped.c.e), rows=(None, -1))
     ordered = sa.select(clipped.c.s, clipped.c.e, reach.label("reach")).subquery("ordered")
     opens = sa.case((sa.or_(ordered.c.reach.is_(None), ordered.c.s > ordered.c.reach), 1), else_=0)
@@ -139,11 +139,11 @@ def roster_cover(session, windows: list[Window], now: datetime) -> tuple[int, in
     uncovered = total - int(round(float(covered_s) / 60.0))
     if not count:
         return total, total, 1
-    gaps = count + 1 - (_instant(first_start) <= start) - (_instant(last_end) >= end)
+    gaps = count + 1 - (_aware(first_start) <= start) - (_aware(last_end) >= end)
     return total, max(uncovered, 0), gaps
 
 
-def _instant(value) -> datetime:
+def _aware(value) -> datetime:
     if isinstance(value, str):  # SQLite hands back its stored text
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))

@@ -38,7 +38,8 @@ def in_windows(branch_column, instant_column, windows: list[Window]) -> sa.Colum
     """The rows of the windows' branches whose instant falls inside that branch's bounds."""
     if not windows:
         return sa.false()
-    return sa.or_(*(sa.and_(branch_column == w.branch_id, instant_column >= _at(w.start), instant_column < _at(w.end))
+    return sa.or_(*(sa.and_(branch_column == w.branch_id, instant_column >= instant(w.start),
+                            instant_column < instant(w.end))
                     for w in windows))
 
 
@@ -50,8 +51,9 @@ def on_dates(branch_column, date_column, windows: list[Window]) -> sa.ColumnElem
     return sa.and_(branch_column.in_([w.branch_id for w in windows]), date_column.between(first, last))
 
 
-def _at(instant: datetime) -> sa.BindParameter:
-    return sa.literal(instant, UTCDateTime())
+def instant(value: datetime) -> sa.BindParameter:
+    """An instant as a bound parameter of the database's timestamp type."""
+    return sa.literal(value, UTCDateTime())
 
 
 def seconds_between(dialect: str, later, earlier) -> sa.ColumnElement[float]:
@@ -74,7 +76,7 @@ def contact_outcome(now: datetime) -> sa.ColumnElement[str | None]:
         (Dispatch.contact_excuse.is_not(None), EXCUSED),
         (Dispatch.contacted_at.is_not(None), sa.case((Dispatch.contacted_at <= due, MET), else_=MISSED)),
         (_closed_before(due), CANCELLED),
-        (_at(now) > due, MISSED),
+        (instant(now) > due, MISSED),
         else_=PENDING)
 
 
@@ -82,7 +84,7 @@ def arrival_outcome(now: datetime) -> sa.ColumnElement[str | None]:
     """The arrival clock as dispatch/clock.py reads it, in SQL (None for cases that need no on-site survey)."""
     due, done = Dispatch.arrival_due_at, Dispatch.arrived_at
     no_time_agreed = sa.case(
-        (sa.and_(Case.line == Line.MOTOR, Dispatch.contact_due_at.is_not(None), _at(now) > Dispatch.contact_due_at),
+        (sa.and_(Case.line == Line.MOTOR, Dispatch.contact_due_at.is_not(None), instant(now) > Dispatch.contact_due_at),
          MISSED), else_=PENDING)
     return sa.case(
         (Case.on_site.is_(False), sa.null()),
@@ -90,7 +92,7 @@ def arrival_outcome(now: datetime) -> sa.ColumnElement[str | None]:
         (done.is_not(None), sa.case((sa.or_(due.is_(None), done <= due), MET), else_=MISSED)),
         (_closed_before(due), CANCELLED),
         (due.is_(None), no_time_agreed),
-        (_at(now) > due, MISSED),
+        (instant(now) > due, MISSED),
         else_=PENDING)
 
 

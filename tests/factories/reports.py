@@ -48,7 +48,8 @@ class ReportData:
         on_site = rng.random() < 0.9 if on_site is None else on_site
         coverage = coverage or rng.choice([Coverage.URBAN, Coverage.URBAN, Coverage.SUBURBAN, Coverage.OUTSIDE])
         case = Case(branch_id=branch.id, report_number=f"G{next(self._numbers):07d}", reported_at=reported_at,
-                    line=line, on_site=on_site, lat=22.54, lon=114.05, customer_name="Customer", coverage=coverage.value,
+                    line=line, on_site=on_site, lat=22.54, lon=114.05, customer_name="Customer",
+                    coverage=coverage.value,
                     plate_number="粤B12345" if line is Line.MOTOR else None, created_at=reported_at)
         start = reported_at + _minutes(rng, 0, 40)
         case.first_dispatched_at = start
@@ -126,7 +127,8 @@ class ReportData:
             done = {"on_time": due - timedelta(days=1), "late": due + timedelta(days=2)}.get(letter)
             db.session.add(ClientTask(client_id=client.id, branch_id=branch.id, owner_id=salesperson.id,
                                       visit_id=visit.id, checklist_version_id=version.id, item_code="thank_you_letter",
-                                      due_on=due, done_on=done, cancelled_at=self.now if letter == "cancelled" else None,
+                                      due_on=due, done_on=done,
+                                      cancelled_at=self.now if letter == "cancelled" else None,
                                       created_at=at))
         db.session.commit()
         return visit
