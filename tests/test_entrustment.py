@@ -54,6 +54,12 @@ def test_an_entrusted_case_is_seen_by_both_branches_and_by_no_third_one(accounts
                                                 headers=gz.headers).json] == [case.id]
     assert client.get("/api/v1/entrustments", query_string={"branch": "GZ"}, headers=gz.headers).json == []
 
+    gz_manager = accounts.sign_in(Role.MANAGER, "GZ")
+    assert {u["branch_code"] for u in client.get("/api/v1/users", headers=gz_manager.headers).json} == {"GZ"}
+    sz_surveyor = kept_dispatch["surveyor"]["id"]
+    assert client.get(f"/api/v1/surveyors/{sz_surveyor}/track", headers=gz.headers).status_code == 404
+    assert client.get("/api/v1/followups", query_string={"branch": "SZ"}, headers=gz.headers).status_code == 404
+
     # A third branch sees none of it.
     for path in (f"/api/v1/cases/{case.id}", f"/api/v1/dispatches/{dispatch['id']}",
                  f"/api/v1/dispatches/{dispatch['id']}/timeline", f"/api/v1/cases/{case.id}/candidates"):
