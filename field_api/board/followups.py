@@ -17,6 +17,7 @@ from field_api.board.models import CallbackAttempt, FollowUp, FollowUpReason, Fo
 from field_api.dispatch import clock
 from field_api.dispatch.models import Case, ClockState, Dispatch, DispatchEvent, DispatchStatus, Line
 from field_api.errors import Conflict, Invalid
+from field_api.outbox.service import publish
 
 BATCH = timedelta(minutes=30)
 MAX_FAILED_ATTEMPTS = 3
@@ -55,6 +56,8 @@ def extract_followups(session: Session, now: datetime) -> int:
         record(session, actor=system, at=now, action="followup.extract", entity_type="follow_up",
                entity_id=follow_up.id, branch_id=case.branch_id,
                changes={"case_id": case.id, "reason": follow_up.reason, "for_chief": for_chief, "batch_at": slot})
+        publish(session, now=now, topic="followup.created", branch_id=case.branch_id,
+                payload={"case_id": case.id, "follow_up_id": follow_up.id, "for_chief": for_chief})
     session.commit()
     return len(dispatched) + len(undispatched)
 
