@@ -81,7 +81,8 @@ def hand_back(session: Session, *, actor: Actor, now: datetime, case_id: int, re
         Entrustment.case_id == case_id, Entrustment.status == ACCEPTED, visible(actor, Entrustment)).with_for_update())
     if entrustment is None or not (actor.sees_everything or entrustment.to_branch_id in actor.subtree):
         raise NotFound(f"No entrusted case {case_id!r} accepted by your branch.")
-    if session.scalar(sa.select(Dispatch.id).where(Dispatch.case_id == case_id, Dispatch.status == DispatchStatus.OPEN)):
+    open_dispatch = sa.select(Dispatch.id).where(Dispatch.case_id == case_id, Dispatch.status == DispatchStatus.OPEN)
+    if session.scalar(open_dispatch) is not None:
         raise Conflict("A surveyor is still dispatched to the case; cancel the dispatch first.")
     entrustment.status, entrustment.handed_back_at = EntrustmentStatus.HANDED_BACK, now
     entrustment.handed_back_by_id, entrustment.hand_back_reason = actor.user_id, reason

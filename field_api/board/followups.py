@@ -118,9 +118,9 @@ def record_callback(session: Session, *, actor: Actor, now: datetime, case_id: i
     if not reached and (surveyor_called is not None or arrived_on_time is not None):
         raise Invalid("Only a customer who was reached can answer.", field="surveyor_called")
     contradicts = reached and surveyor_called is False and _contacted_recorded(session, case.id)
-    follow_up.attempts.append(CallbackAttempt(at=now, caller_id=actor.user_id, reached=reached,
-                                              surveyor_called=surveyor_called, arrived_on_time=arrived_on_time, notes=notes,
-                                              contradicts_clocks=contradicts))
+    follow_up.attempts.append(CallbackAttempt(
+        at=now, caller_id=actor.user_id, reached=reached, surveyor_called=surveyor_called,
+        arrived_on_time=arrived_on_time, notes=notes, contradicts_clocks=contradicts))
     if reached:
         follow_up.status, follow_up.closed_at = FollowUpStatus.REACHED, now
     else:
