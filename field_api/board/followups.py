@@ -21,6 +21,7 @@ from field_api.outbox.service import publish
 
 BATCH = timedelta(minutes=30)
 MAX_FAILED_ATTEMPTS = 3
+CATCH_UP = timedelta(hours=6)
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -32,10 +33,11 @@ def batch_slot(now: datetime) -> datetime:
 def extract_followups(session: Session, now: datetime) -> int:
     """Worker job: put this half hour's motor on-site cases on the callback list; running twice adds nothing.
 
-    (a) cases first dispatched between one hour and half an hour ago, (b) cases reported then and never dispatched.
+    (a) cases first dispatched between one hour and half an hour ago, (b) cases reported then and never dispatched;
+    batches a stopped worker missed (up to CATCH_UP back) are extracted with this one.
     """
     slot = batch_slot(now)
-    start, end = slot - 2 * BATCH, slot - BATCH
+    start, end = slot - 2 * BATCH - CATCH_UP, slot - BATCH
     fresh = sa.and_(Case.line == Line.MOTOR, Case.on_site.is_(True),
                     ~sa.exists().where(FollowUp.case_id == Case.id))
     dispatched = session.scalars(sa.select(Case).where(
