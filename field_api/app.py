@@ -23,7 +23,7 @@ from field_api.deployment.service import check_datum
 from field_api.dispatch import routes as dispatch_routes
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
-from field_api.routing import RecordIdConverter, record_id_schema
+from field_api.routing import RecordIdConverter, TextConverter, record_id_schema, text_schema
 from field_api.live import routes as live_routes
 from field_api.live import settings as live_settings
 from field_api.live import transport as live_transport
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.converters["string"] = TextConverter
     load_config(app, test_config)
     live_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     api.register_converter(RecordIdConverter, record_id_schema)
+    api.register_converter(TextConverter, text_schema)
     accounts_routes.register(api)
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)

@@ -6,6 +6,7 @@ import pytest
 
 from field_api.accounts.models import Role
 from field_api.audit.models import AuditEvent
+from field_api.outbox.models import OutboxMessage
 
 ENTRUST = {"to_branch": "GZ", "items": "车损查勘、定损", "authorised_amount": "8000.00"}
 
@@ -54,6 +55,12 @@ def test_an_entrusted_case_is_seen_by_both_branches_and_by_no_third_one(accounts
                                                 headers=gz.headers).json] == [case.id]
     assert client.get("/api/v1/entrustments", query_string={"branch": "GZ"}, headers=gz.headers).json == []
 
+    gz_manager = accounts.sign_in(Role.MANAGER, "GZ")
+    assert {u["branch_code"] for u in client.get("/api/v1/users", headers=gz_manager.headers).json} == {"GZ"}
+    sz_surveyor = kept_dispatch["surveyor"]["id"]
+    assert client.get(f"/api/v1/surveyors/{sz_surveyor}/track", headers=gz.headers).status_code == 404
+    assert client.get("/api/v1/followups", query_string={"branch": "SZ"}, headers=gz.headers).status_code == 404
+
     # A third branch sees none of it.
     for path in (f"/api/v1/cases/{case.id}", f"/api/v1/dispatches/{dispatch['id']}",
                  f"/api/v1/dispatches/{dispatch['id']}/timeline", f"/api/v1/cases/{case.id}/candidates"):
@@ -79,6 +86,11 @@ def test_the_accepting_branch_cannot_decline_but_hands_back_with_a_reason(dispat
     assert listed["status"] == "handed_back"
     actions = [a for (a,) in session.query(AuditEvent.action).filter(AuditEvent.action.like("case.%"))]
     assert actions[-2:] == ["case.entrust", "case.hand_back"]
+    announced = session.query(OutboxMessage.topic, OutboxMessage.branch_id).filter(
+        OutboxMessage.topic.in_(["case.entrusted", "case.handed_back"])).order_by(OutboxMessage.id).all()
+    sz_id, gz_id = sz.user.branch_id, gz.user.branch_id
+    assert announced == [("case.entrusted", sz_id), ("case.entrusted", gz_id), ("case.handed_back", sz_id),
+                         ("case.handed_back", gz_id)]
 
 
 @pytest.mark.parametrize("to_branch, status", [("SZ", 422), ("SZ-FT", 422), ("NOPE", 422)])

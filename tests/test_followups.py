@@ -117,3 +117,12 @@ def test_the_worker_extracts_the_callback_list(runner, client, dispatching, desk
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert list(_worklist(client, coordinator)) == [case.id]
+
+
+def test_a_batch_missed_while_the_worker_was_stopped_is_extracted_late_once(app, dispatching, desk, clock, session):
+    case = dispatching.case()
+    clock.advance(hours=3)
+    assert extract_followups(session, clock.now()) == 1
+    assert extract_followups(session, clock.now() + timedelta(minutes=30)) == 0
+    [row] = _worklist(app.test_client(), desk[0]).values()
+    assert (row["case_id"], row["reason"], row["overdue"]) == (case.id, "no_dispatch", False)

@@ -152,3 +152,10 @@ def test_a_period_out_of_range_is_refused_not_a_crash(client, sz, query):
     coordinator, _, _ = sz
     for path in ("/api/v1/branches/SZ/roster", "/api/v1/branches/SZ/roster/gaps"):
         assert client.get(path, query_string=query, headers=coordinator.headers).status_code == 422
+
+
+def test_a_branch_code_with_a_nul_character_is_no_branch(client, sz):
+    coordinator, _, _ = sz
+    for path in ("/api/v1/branches/S%00Z/roster", "/api/v1/branches/S%00Z"):
+        response = client.get(path, headers=coordinator.headers)
+        assert response.status_code == 404 and response.json["code"] == 404

@@ -18,6 +18,7 @@ from field_api.board.models import Entrustment, EntrustmentStatus
 from field_api.dispatch.models import Case, Dispatch, DispatchStatus
 from field_api.dispatch.service import DispatchView, view
 from field_api.errors import Conflict, Invalid, NotFound
+from field_api.outbox.service import publish
 
 ACCEPTED = EntrustmentStatus.ACCEPTED
 
@@ -69,6 +70,7 @@ def entrust(session: Session, *, actor: Actor, now: datetime, case_id: int, to_b
     record(session, actor=actor, at=now, action="case.entrust", entity_type="case", entity_id=case.id,
            branch_id=case.branch_id, changes={"to_branch": target.code, "items": items,
                                               "authorised_amount": str(authorised_amount)})
+    _announce(session, now, "case.entrusted", entrustment)
     session.commit()
     return entrustment
 
@@ -79,14 +81,24 @@ def hand_back(session: Session, *, actor: Actor, now: datetime, case_id: int, re
         Entrustment.case_id == case_id, Entrustment.status == ACCEPTED, visible(actor, Entrustment)).with_for_update())
     if entrustment is None or not (actor.sees_everything or entrustment.to_branch_id in actor.subtree):
         raise NotFound(f"No entrusted case {case_id!r} accepted by your branch.")
-    if session.scalar(sa.select(Dispatch.id).where(Dispatch.case_id == case_id, Dispatch.status == DispatchStatus.OPEN)):
+    open_dispatch = sa.select(Dispatch.id).where(Dispatch.case_id == case_id, Dispatch.status == DispatchStatus.OPEN)
+    if session.scalar(open_dispatch) is not None:
         raise Conflict("A surveyor is still dispatched to the case; cancel the dispatch first.")
     entrustment.status, entrustment.handed_back_at = EntrustmentStatus.HANDED_BACK, now
     entrustment.handed_back_by_id, entrustment.hand_back_reason = actor.user_id, reason
     record(session, actor=actor, at=now, action="case.hand_back", entity_type="case", entity_id=case_id,
            branch_id=entrustment.from_branch_id, changes={"by_branch": entrustment.to_branch.code, "reason": reason})
+    _announce(session, now, "case.handed_back", entrustment)
     session.commit()
     return entrustment
+
+
+def _announce(session: Session, now: datetime, topic: str, entrustment: Entrustment) -> None:
+    # Both branches' live maps hear of it: each coordinator watches their own branches.
+    payload = {"case_id": entrustment.case_id, "from_branch_id": entrustment.from_branch_id,
+               "to_branch_id": entrustment.to_branch_id}
+    for branch_id in (entrustment.from_branch_id, entrustment.to_branch_id):
+        publish(session, now=now, topic=topic, branch_id=branch_id, payload=payload)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,11 @@ from field_api.board.models import CallbackAttempt, FollowUp, FollowUpReason, Fo
 from field_api.dispatch import clock
 from field_api.dispatch.models import Case, ClockState, Dispatch, DispatchEvent, DispatchStatus, Line
 from field_api.errors import Conflict, Invalid
+from field_api.outbox.service import publish
 
 BATCH = timedelta(minutes=30)
 MAX_FAILED_ATTEMPTS = 3
+CATCH_UP = timedelta(hours=6)
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -31,10 +33,11 @@ def batch_slot(now: datetime) -> datetime:
 def extract_followups(session: Session, now: datetime) -> int:
     """Worker job: put this half hour's motor on-site cases on the callback list; running twice adds nothing.
 
-    (a) cases first dispatched between one hour and half an hour ago, (b) cases reported then and never dispatched.
+    (a) cases first dispatched between one hour and half an hour ago, (b) cases reported then and never dispatched;
+    batches a stopped worker missed (up to CATCH_UP back) are extracted with this one.
     """
     slot = batch_slot(now)
-    start, end = slot - 2 * BATCH, slot - BATCH
+    start, end = slot - 2 * BATCH - CATCH_UP, slot - BATCH
     fresh = sa.and_(Case.line == Line.MOTOR, Case.on_site.is_(True),
                     ~sa.exists().where(FollowUp.case_id == Case.id))
     dispatched = session.scalars(sa.select(Case).where(
@@ -55,6 +58,8 @@ def extract_followups(session: Session, now: datetime) -> int:
         record(session, actor=system, at=now, action="followup.extract", entity_type="follow_up",
                entity_id=follow_up.id, branch_id=case.branch_id,
                changes={"case_id": case.id, "reason": follow_up.reason, "for_chief": for_chief, "batch_at": slot})
+        publish(session, now=now, topic="followup.created", branch_id=case.branch_id,
+                payload={"case_id": case.id, "follow_up_id": follow_up.id, "for_chief": for_chief})
     session.commit()
     return len(dispatched) + len(undispatched)
 
@@ -115,9 +120,9 @@ def record_callback(session: Session, *, actor: Actor, now: datetime, case_id: i
     if not reached and (surveyor_called is not None or arrived_on_time is not None):
         raise Invalid("Only a customer who was reached can answer.", field="surveyor_called")
     contradicts = reached and surveyor_called is False and _contacted_recorded(session, case.id)
-    follow_up.attempts.append(CallbackAttempt(at=now, caller_id=actor.user_id, reached=reached,
-                                              surveyor_called=surveyor_called, arrived_on_time=arrived_on_time, notes=notes,
-                                              contradicts_clocks=contradicts))
+    follow_up.attempts.append(CallbackAttempt(
+        at=now, caller_id=actor.user_id, reached=reached, surveyor_called=surveyor_called,
+        arrived_on_time=arrived_on_time, notes=notes, contradicts_clocks=contradicts))
     if reached:
         follow_up.status, follow_up.closed_at = FollowUpStatus.REACHED, now
     else:

@@ -114,6 +114,8 @@ def replace_roster(session: Session, *, actor: Actor, now: datetime, branch_code
                    end: datetime | None, shifts: list[ShiftPlan]) -> Roster:
     """Replace the branch's shifts that start in the period by `shifts`; anything wrong saves nothing."""
     branch = visible_branch(session, actor, branch_code)
+    # One roster change at a time per branch, so two overlapping uploads cannot both pass the overlap check.
+    session.execute(sa.select(Branch.id).where(Branch.id == branch.id).with_for_update())
     start, end = period(branch, now, start, end)
     subtree = branch_subtree(session, branch.id)
     planned = [_checked(session, branch, subtree, start, end, i, plan) for i, plan in enumerate(shifts)]
