@@ -79,7 +79,7 @@ class JsonNested(fields.Nested):
         if isinstance(value, str):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationError("Not JSON.") from None
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -114,7 +114,7 @@ class AttachmentFormSchema(BaseSchema):
         if data.get("strokes") is not None:
             try:
                 data["strokes"] = json.loads(data["strokes"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationError("Not JSON.", field_name="strokes") from None
 
 

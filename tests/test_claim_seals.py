@@ -7,7 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from field_api.claims.models import ClaimForm, ClaimSeal
+from field_api.audit.models import AuditEvent
+from field_api.claims.models import ClaimAttachment, ClaimForm, ClaimSeal
 from field_api.extensions import db
 from tests.factories.claims import sha
 from tests.factories.images import image_bytes, signature_png
@@ -152,9 +153,18 @@ def test_only_the_surveyor_seals_and_an_unsealed_form_verifies_as_not_sealed(cla
 
 
 def test_the_seal_is_audited(claims, session):
-    from field_api.audit.models import AuditEvent
-
     form_id, _, _ = claims.complete_form()
     seal(claims, form_id)
     event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "claim_form.seal"))
     assert event.entity_id == form_id and event.changes["sequence"] == 1
+
+
+def test_verify_detects_an_attachment_row_pointed_at_another_file(app, claims):
+    form_id, _, files = claims.complete_form()
+    seal(claims, form_id)
+    with app.app_context():
+        db.session.execute(sa.update(ClaimAttachment).where(ClaimAttachment.sha256 == sha(files["scene"]))
+                           .values(sha256="not-a-hash"))
+        db.session.commit()
+    verdict = verify(claims, form_id)
+    assert verdict["valid"] is False and {"file_missing", "digest_mismatch"} <= problems(verdict)
