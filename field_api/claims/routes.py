@@ -114,7 +114,8 @@ class ClaimReceipt(MethodView):
     @blp.login_required(*READERS)
     @blp.arguments(ReceiptQueryArgsSchema, location="query")
     @blp.response(200, ReceiptSchema, content_type="application/json")
-    @blp.doc(responses={"200": {"content": {"text/html": {"schema": {"type": "string"}}}}})
+    @blp.doc(responses={"200": {"description": "The receipt", "content": {
+        "application/json": {"schema": ReceiptSchema}, "text/html": {"schema": {"type": "string"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args, form_id):
         """The document receipt (资料接收回执): received, missing, responsible person and expected payout date."""
