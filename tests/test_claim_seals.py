@@ -53,7 +53,7 @@ def test_sealing_waits_for_the_uploads_the_manifest_lists_and_names_them(claims)
     claims.put(form_id, claims.body(dispatch["id"], manifest=manifest))
     claims.upload(form_id, "party_signature", signature, name="s.png")
     refused = seal(claims, form_id)
-    assert refused.status_code == 409 and refused.json["awaiting_uploads"] == [manifest[1]]
+    assert refused.status_code == 409 and refused.json["errors"]["awaiting_uploads"] == [manifest[1]]
     claims.upload(form_id, "scene", scene)
     assert seal(claims, form_id).status_code == 201
 
