@@ -168,3 +168,17 @@ def test_verify_detects_an_attachment_row_pointed_at_another_file(app, claims):
         db.session.commit()
     verdict = verify(claims, form_id)
     assert verdict["valid"] is False and {"file_missing", "digest_mismatch"} <= problems(verdict)
+
+
+def test_a_correction_keeps_the_sealed_forms_documents_and_asks_only_for_the_new_ones(claims):
+    form_id, form, files = claims.complete_form()
+    seal(claims, form_id)
+    correction_id = str(uuid.uuid4())
+    correction = claims.put(correction_id, claims.body(form["dispatch_id"], payment="transfer", corrects=form_id)).json
+    assert sorted(a["kind"] for a in correction["attachments"]) == sorted(files)
+    assert [m["code"] for m in correction["missing"]] == ["id_copy", "passbook_copy", "payment_receipt"]
+    for kind, data in claims.documents(payment="transfer").items():
+        claims.upload(correction_id, kind, data)
+    assert claims.get(correction_id)["complete"] is True
+    assert seal(claims, correction_id).json["sequence"] == 2
+    assert verify(claims, correction_id)["valid"] is True and verify(claims, form_id)["valid"] is True
