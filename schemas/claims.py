@@ -127,9 +127,9 @@ class AttachmentFileQueryArgsSchema(BaseSchema):
 
 
 class ReceiptQueryArgsSchema(BaseSchema):
-    """The receipt as JSON or as a printable page."""
+    """The receipt as JSON, as a printable page or as a PDF."""
 
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html", "pdf")))
 
 
 def _point(lat_attr: str, lon_attr: str):

@@ -78,3 +78,10 @@ def test_the_surveyor_reads_the_receipt_and_other_branches_do_not(claims, accoun
     form_id, _, _ = claims.complete_form()
     assert receipt(claims, form_id, who=claims.surveyor).status_code == 200
     assert receipt(claims, form_id, who=accounts.sign_in("manager", "GZ")).status_code == 404
+
+
+def test_the_receipt_is_also_a_pdf_with_its_chinese_text(claims):
+    form_id, _, _ = claims.complete_form()
+    response = receipt(claims, form_id, "pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
