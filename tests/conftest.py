@@ -155,6 +155,14 @@ def live(app, client):
 
 
 @pytest.fixture
+def rosters(client):
+    """Publishes duty rosters through the API."""
+    from tests.factories.board import BoardFactory
+
+    return BoardFactory(client)
+
+
+@pytest.fixture
 def claims(app, client, accounts, dispatching):
     """A surveyor of SZ-FT and a coordinator of SZ with Shenzhen's zones; puts claim forms through the API."""
     from tests.factories.claims import ClaimFactory
