@@ -79,7 +79,7 @@ class JsonNested(fields.Nested):
         if isinstance(value, str):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationError("Not JSON.") from None
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -114,7 +114,7 @@ class AttachmentFormSchema(BaseSchema):
         if data.get("strokes") is not None:
             try:
                 data["strokes"] = json.loads(data["strokes"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationError("Not JSON.", field_name="strokes") from None
 
 
@@ -127,9 +127,9 @@ class AttachmentFileQueryArgsSchema(BaseSchema):
 
 
 class ReceiptQueryArgsSchema(BaseSchema):
-    """The receipt as JSON or as a printable page."""
+    """The receipt as JSON, as a printable page or as a PDF."""
 
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html", "pdf")))
 
 
 def _point(lat_attr: str, lon_attr: str):

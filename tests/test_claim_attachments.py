@@ -185,3 +185,22 @@ def test_attachments_are_counted_by_their_content_hash_in_the_database(claims, s
     claims.upload(form_id, "other", data)
     row = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.sha256 == hashlib.sha256(data).hexdigest()))
     assert str(row.form_id) == form_id and row.content_type == "image/png"
+
+
+@pytest.mark.parametrize("strokes", ["not json", "[" * 100_000])
+def test_stroke_data_that_is_not_json_is_refused(app, claims, form_id, strokes):
+    body = _refused(app, claims, form_id, "party_signature", signature_png(), 422, name="s.png", strokes=strokes)
+    assert "strokes" in body["errors"]["form"]
+
+
+def test_stroke_data_goes_only_with_a_signature(app, claims, form_id):
+    assert "strokes" in _refused(app, claims, form_id, "scene", image_bytes(), 422, strokes="[]")["errors"]["form"]
+
+
+def test_an_iphone_heic_photo_is_accepted_with_a_thumbnail(claims, form_id):
+    reply = claims.upload(form_id, "vehicle_damage", image_bytes("HEIF", color="silver"), name="IMG_0003.HEIC")
+    assert reply.status_code == 201 and reply.json["content_type"] == "image/heic"
+    assert reply.json["has_thumbnail"] is True
+    thumb = claims.client.get(f"/api/v1/claim-forms/{form_id}/attachments/{reply.json['sha256']}?variant=thumbnail",
+                              headers=claims.coordinator.headers)
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"

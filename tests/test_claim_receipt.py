@@ -71,10 +71,18 @@ def test_the_receipt_prints_as_a_page_without_outside_resources(claims):
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
     assert "资料接收回执" in text and "存折复印件" in text and "95512" in text
-    assert "http://" not in text and "https://" not in text and "<script" not in text
+    assert "http://" not in text and "https://" not in text and "<script" not in text and "<style" not in text
+    assert claims.client.get("/static/claims/receipt.css").status_code == 200
 
 
 def test_the_surveyor_reads_the_receipt_and_other_branches_do_not(claims, accounts):
     form_id, _, _ = claims.complete_form()
     assert receipt(claims, form_id, who=claims.surveyor).status_code == 200
     assert receipt(claims, form_id, who=accounts.sign_in("manager", "GZ")).status_code == 404
+
+
+def test_the_receipt_is_also_a_pdf_with_its_chinese_text(claims):
+    form_id, _, _ = claims.complete_form()
+    response = receipt(claims, form_id, "pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data

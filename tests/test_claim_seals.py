@@ -7,7 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from field_api.claims.models import ClaimForm, ClaimSeal
+from field_api.audit.models import AuditEvent
+from field_api.claims.models import ClaimAttachment, ClaimForm, ClaimSeal
 from field_api.extensions import db
 from tests.factories.claims import sha
 from tests.factories.images import image_bytes, signature_png
@@ -52,7 +53,7 @@ def test_sealing_waits_for_the_uploads_the_manifest_lists_and_names_them(claims)
     claims.put(form_id, claims.body(dispatch["id"], manifest=manifest))
     claims.upload(form_id, "party_signature", signature, name="s.png")
     refused = seal(claims, form_id)
-    assert refused.status_code == 409 and refused.json["awaiting_uploads"] == [manifest[1]]
+    assert refused.status_code == 409 and refused.json["errors"]["awaiting_uploads"] == [manifest[1]]
     claims.upload(form_id, "scene", scene)
     assert seal(claims, form_id).status_code == 201
 
@@ -152,9 +153,32 @@ def test_only_the_surveyor_seals_and_an_unsealed_form_verifies_as_not_sealed(cla
 
 
 def test_the_seal_is_audited(claims, session):
-    from field_api.audit.models import AuditEvent
-
     form_id, _, _ = claims.complete_form()
     seal(claims, form_id)
     event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "claim_form.seal"))
     assert event.entity_id == form_id and event.changes["sequence"] == 1
+
+
+def test_verify_detects_an_attachment_row_pointed_at_another_file(app, claims):
+    form_id, _, files = claims.complete_form()
+    seal(claims, form_id)
+    with app.app_context():
+        db.session.execute(sa.update(ClaimAttachment).where(ClaimAttachment.sha256 == sha(files["scene"]))
+                           .values(sha256="not-a-hash"))
+        db.session.commit()
+    verdict = verify(claims, form_id)
+    assert verdict["valid"] is False and {"file_missing", "digest_mismatch"} <= problems(verdict)
+
+
+def test_a_correction_keeps_the_sealed_forms_documents_and_asks_only_for_the_new_ones(claims):
+    form_id, form, files = claims.complete_form()
+    seal(claims, form_id)
+    correction_id = str(uuid.uuid4())
+    correction = claims.put(correction_id, claims.body(form["dispatch_id"], payment="transfer", corrects=form_id)).json
+    assert sorted(a["kind"] for a in correction["attachments"]) == sorted(files)
+    assert [m["code"] for m in correction["missing"]] == ["id_copy", "passbook_copy", "payment_receipt"]
+    for kind, data in claims.documents(payment="transfer").items():
+        claims.upload(correction_id, kind, data)
+    assert claims.get(correction_id)["complete"] is True
+    assert seal(claims, correction_id).json["sequence"] == 2
+    assert verify(claims, correction_id)["valid"] is True and verify(claims, form_id)["valid"] is True

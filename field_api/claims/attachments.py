@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from field_api.access import Actor, get_visible
@@ -27,7 +28,7 @@ from field_api.claims.status import refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedMediaType
 from field_api.media.images import ExifFacts, inspect_image, read_exif, thumbnail, without_metadata
-from field_api.media.storage import MediaStore
+from field_api.media.storage import MediaStore, StoredFile
 from field_api.revisions import Outcome
 from geo.datum import Datum, convert
 from geo.distance import geodesic_m
@@ -88,11 +89,7 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
             raise UnsupportedMediaType("A signature is a PNG image, as a signature pad makes it.",
                                        errors={"file": ["Not a PNG."]})
         exif = _exif(incoming.path)
-        thumb = None if upload.kind.is_sensitive else store.keep_bytes(thumbnail(incoming.path))
-        stripped, stripped_type = None, None
-        if exif.present:
-            data, stripped_type = without_metadata(incoming.path)
-            stripped = store.keep_bytes(data)
+        thumb, stripped, stripped_type = _derived(store, incoming.path, upload.kind, exif)
         store.keep(incoming)
     strokes = None
     if upload.strokes is not None:
@@ -112,8 +109,17 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
         signer_name=signer.get("name"), signer_role=signer.get("role"),
         strokes_sha256=strokes.sha256 if strokes else None,
         uploaded_by_id=actor.user_id, branch_id=branch_id, received_at=now)
-    session.add(attachment)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(attachment)
+    except IntegrityError:
+        # The same bytes arrived twice at once (PostgreSQL lets both reach the insert): the first one stands.
+        existing = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.form_id == form_id,
+                                                                   ClaimAttachment.sha256 == incoming.sha256))
+        if existing is None or existing.uploaded_by_id != actor.user_id:
+            raise
+        session.commit()
+        return existing, Outcome.UNCHANGED
     if form is not None:
         assess(attachment, form.dispatch, rules)
         refresh(session, form, now=now)
@@ -129,8 +135,21 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
 def _exif(path: Path) -> ExifFacts:
     try:
         return read_exif(path)
-    except (OSError, ValueError, SyntaxError, TypeError, KeyError):
-        return NO_EXIF  # the image decoded; a broken EXIF block only means no capture facts
+    except Exception:  # noqa: BLE001 - the image decoded; a broken EXIF block only means no capture facts
+        return NO_EXIF
+
+
+def _derived(store: MediaStore, path: Path, kind: AttachmentKind,
+             exif: ExifFacts) -> tuple[StoredFile | None, StoredFile | None, str | None]:
+    """The thumbnail (none for ID and bankbook copies) and, when the original has EXIF, a copy without it."""
+    try:
+        thumb = None if kind.is_sensitive else store.keep_bytes(thumbnail(path))
+        if not exif.present:
+            return thumb, None, None
+        data, content_type = without_metadata(path)
+        return thumb, store.keep_bytes(data), content_type
+    except (OSError, ValueError) as error:
+        raise Invalid(f"The image decoded but could not be re-encoded ({error}).", field="file") from None
 
 
 def assess(attachment: ClaimAttachment, dispatch: Dispatch, rules: ClaimRules) -> None:

@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload as UploadField
 
 from field_api.access import Blueprint, current_actor
 from field_api.accounts.models import Role
-from field_api.claims import attachments, seals, service
+from field_api.claims import attachments, receipt_pdf, seals, service
 from field_api.claims.models import AttachmentKind
 from field_api.claims.rules import ClaimRules
 from field_api.clock import current_clock
@@ -114,7 +114,9 @@ class ClaimReceipt(MethodView):
     @blp.login_required(*READERS)
     @blp.arguments(ReceiptQueryArgsSchema, location="query")
     @blp.response(200, ReceiptSchema, content_type="application/json")
-    @blp.doc(responses={"200": {"content": {"text/html": {"schema": {"type": "string"}}}}})
+    @blp.doc(responses={"200": {"description": "The receipt", "content": {
+        "application/json": {"schema": ReceiptSchema}, "text/html": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args, form_id):
         """The document receipt (资料接收回执): received, missing, responsible person and expected payout date."""
@@ -123,6 +125,9 @@ class ClaimReceipt(MethodView):
         if args["format"] == "html":
             page = render_template("claims/receipt.html", receipt=ReceiptSchema().dump(body))
             return current_app.response_class(page, mimetype="text/html")
+        if args["format"] == "pdf":
+            return current_app.response_class(receipt_pdf.render(ReceiptSchema().dump(body)),
+                                              mimetype="application/pdf")
         return body
 
 

@@ -38,7 +38,7 @@ def file_sha256(open_file: Callable[[], Any]) -> str | None:
         with open_file() as stream:
             while chunk := stream.read(CHUNK):
                 digest.update(chunk)
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):  # ValueError: a row's hash was edited into something that names no file
         return None
     return digest.hexdigest()
 

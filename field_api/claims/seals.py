@@ -37,8 +37,7 @@ def seal_form(session: Session, *, actor: Actor, now: datetime, rules: ClaimRule
     attachments = attachments_of(session, form.id)
     if form.awaiting:
         raise Conflict("Uploads listed in the form's manifest have not arrived; send them, then seal again.",
-                       errors={"attachments": [f"{m['kind']} {m['sha256']}" for m in form.awaiting]},
-                       payload={"awaiting_uploads": form.awaiting})
+                       errors={"awaiting_uploads": form.awaiting})
     if not any(a.kind is AttachmentKind.PARTY_SIGNATURE for a in attachments):
         raise Conflict("The party has not signed: upload the party's signature before sealing.",
                        errors={"party_signature": ["Missing."]})

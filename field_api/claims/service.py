@@ -15,9 +15,9 @@ from field_api.access import Actor, get_visible, visible
 from field_api.audit.service import record
 from field_api.claims import completeness, payout
 from field_api.claims.attachments import assess
-from field_api.claims.status import attachments_of, refresh
 from field_api.claims.models import ClaimAttachment, ClaimForm, InsuredKind, PaymentMethod
 from field_api.claims.rules import ClaimRules
+from field_api.claims.status import attachments_of, refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Invalid
 from field_api.revisions import Outcome, input_digest, plain, require_version, retrying
@@ -67,8 +67,10 @@ def _save(session: Session, *, actor: Actor, now: datetime, rules: ClaimRules, f
         form.version += 1
     _apply(form, data, digest=digest, now=now)
     session.flush()
+    carried = 0
     if original is not None:
         original.corrected_by_id = form.id
+        carried = _carry_over(session, original, form)
     for attachment in attachments_of(session, form.id):
         assess(attachment, dispatch, rules)
     refresh(session, form, now=now)
@@ -76,7 +78,7 @@ def _save(session: Session, *, actor: Actor, now: datetime, rules: ClaimRules, f
     changes = after if not before else {k: [before[k], v] for k, v in after.items() if before[k] != v}
     action = "claim_form.create" if not before else "claim_form.update"
     if original is not None:
-        action = "claim_form.correct"
+        action, changes = "claim_form.correct", {**changes, "attachments_carried_over": carried}
     record(session, actor=actor, at=now, action=action, entity_type="claim_form", entity_id=form.id,
            branch_id=form.branch_id, changes=plain({"version": form.version, **changes}))
     return form, Outcome.CREATED if existing is None else Outcome.UPDATED
@@ -108,6 +110,18 @@ def _corrected(session: Session, actor: Actor, original_id: uuid.UUID | None, di
     if original.dispatch_id != dispatch.id:
         raise Invalid("A correction belongs to the dispatch of the form it corrects.", field="corrects")
     return original
+
+
+def _carry_over(session: Session, original: ClaimForm, form: ClaimForm) -> int:
+    """A correction keeps the documents the sealed form already had (same files, same receipt times)."""
+    present_hashes = {a.sha256 for a in attachments_of(session, form.id)}
+    carried = [a for a in attachments_of(session, original.id) if a.sha256 not in present_hashes]
+    skip = {"id", "form_id"}
+    for attachment in carried:
+        session.add(ClaimAttachment(form_id=form.id, **{c.key: getattr(attachment, c.key)
+                                                        for c in ClaimAttachment.__table__.columns if c.key not in skip}))
+    session.flush()
+    return len(carried)
 
 
 def _apply(form: ClaimForm, data: dict[str, Any], *, digest: str, now: datetime) -> None:

@@ -35,7 +35,8 @@ class ClaimFactory:
     def body(self, dispatch_id: int, *, insured: str = "person", payment: str = "other", amount: str | None = "8000",
              complete: bool = True, manifest: list[dict] | None = None, **overrides: Any) -> dict:
         body = {"dispatch_id": dispatch_id, "account": "在福田区市民中心路口追尾,前车后保险杠受损。" if complete else None,
-                "party": {"name": "陈莉", "phone": "13500000000" if complete else None, "id_number": "440304199001011234"},
+                "party": {"name": "陈莉", "phone": "13500000000" if complete else None,
+                          "id_number": "440304199001011234"},
                 "insured": {"kind": insured, "name": "陈莉" if insured == "person" else "深圳市福田贸易有限公司"},
                 "amount": amount, "payment_method": payment, "date": "2026-07-01" if complete else None,
                 "notice_handed_at": "2026-07-01T10:30:00+08:00", "notes": None, "attachments": manifest or []}
@@ -61,7 +62,8 @@ class ClaimFactory:
         assert response.status_code == 200, response.json
         return response.json
 
-    def documents(self, *, insured: str = "person", payment: str = "other", line: Line = Line.MOTOR) -> dict[str, bytes]:
+    def documents(self, *, insured: str = "person", payment: str = "other",
+                  line: Line = Line.MOTOR) -> dict[str, bytes]:
         """One file of each kind a complete form of this shape needs, each with distinct bytes."""
         files = {"party_signature": signature_png(),
                  "scene": photo_with_exif(gps=SITE_WGS84, color="gray")}
