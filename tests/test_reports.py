@@ -161,3 +161,11 @@ def test_the_drill_down_lists_the_dispatches_behind_a_number_page_by_page(client
     assert bad.status_code == 422 and "measure" in bad.json["errors"]
     bad = client.get(URL + "/records", query_string={**args, "part": "nope"}, headers=manager.headers)
     assert bad.status_code == 422 and "part" in bad.json["errors"]
+
+
+def test_a_coordinator_reads_the_report_of_their_own_branch_only(client, accounts, desk):
+    own = client.get(URL, query_string={"branch": "SZ", "period": "2026Q3"}, headers=desk.headers)
+    assert own.status_code == 200 and own.json["branch"] == "SZ"
+    assert client.get(URL, query_string={"branch": "HQ"}, headers=desk.headers).status_code == 404
+    surveyor = accounts.sign_in(Role.SURVEYOR, "SZ")
+    assert client.get(URL, headers=surveyor.headers).status_code == 403
