@@ -45,6 +45,10 @@ def test_a_manager_sees_each_branchs_table_and_the_charts_with_no_policy_violati
             assert codes[0] == "HQ" and {"SZ", "SZ-BA", "SZ-FT"} <= set(codes)
             assert page.locator("#report img").count() == len(codes) + 1  # one chart a branch, and the trend
             assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+            page.click("#report tr[data-measure=contact_within_5_min][data-branch=SZ]")
+            page.wait_for_selector("#records:not([hidden]) #records-body tr", timeout=10000)
+            assert "dispatch" in page.locator("#records-body tr").first.inner_text()
+            page.click("#records-close")
             if SCREENSHOT:
                 page.set_viewport_size({"width": 1280, "height": 1100})
                 page.screenshot(path=SCREENSHOT, full_page=False)

@@ -55,6 +55,49 @@
       .catch(function (error) { $("error").textContent = error.message; });
   }
 
+  var COLUMNS = ["kind", "branch", "report_number", "day", "at", "item", "contact", "arrival", "outcome", "status",
+                 "notice", "contact_cause", "arrival_cause", "to_contact_min", "to_arrive_min", "sealed_at",
+                 "complete", "missing", "photo_kind", "far", "location_check", "distance_m", "surveyors"];
+
+  function cell(value) {
+    if (value === null || value === undefined) return "";
+    if (Array.isArray(value)) return value.join(", ");
+    return String(value);
+  }
+
+  function showRecords(row) {
+    var params = new URLSearchParams({ branch: row.dataset.branch, period: row.dataset.period,
+                                       measure: row.dataset.measure, part: "denominator", page_size: "100" });
+    fetch("/api/v1/reports/compliance/records?" + params.toString(), { headers: headers(), cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) return failure(response);
+        var paging = JSON.parse(response.headers.get("X-Pagination") || "{}");
+        return response.json().then(function (rows) { return { rows: rows, total: paging.total }; });
+      })
+      .then(function (answer) {
+        var shown = COLUMNS.filter(function (c) { return answer.rows.some(function (r) { return r[c] !== undefined; }); });
+        $("records-title").textContent = row.cells[0].textContent + " · " + row.dataset.branch;
+        $("records-count").textContent = (answer.total || 0) + " records" + (answer.total > 100 ? " (first 100)" : "");
+        $("records-head").replaceChildren.apply($("records-head"), shown.map(function (c) {
+          var th = document.createElement("th"); th.textContent = c.replace(/_/g, " "); return th;
+        }));
+        $("records-body").replaceChildren.apply($("records-body"), answer.rows.map(function (r) {
+          var tr = document.createElement("tr");
+          shown.forEach(function (c) { var td = document.createElement("td"); td.textContent = cell(r[c]); tr.appendChild(td); });
+          return tr;
+        }));
+        $("records").hidden = false;
+        $("records").scrollIntoView({ block: "nearest" });
+      })
+      .catch(function (error) { $("error").textContent = error.message; });
+  }
+
+  $("report").addEventListener("click", function (event) {
+    var row = event.target.closest("tr[data-measure]");
+    if (row) showRecords(row);
+  });
+  $("records-close").addEventListener("click", function () { $("records").hidden = true; });
+
   $("login").addEventListener("submit", function (event) {
     event.preventDefault();
     var form = event.target;
