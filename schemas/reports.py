@@ -82,6 +82,7 @@ class RecordSchema(BaseSchema):
     case_id = fields.Integer()
     dispatch_id = fields.Integer()
     report_number = fields.String()
+    closed_at = Timestamp(allow_none=True)
     line = fields.String()
     coverage = fields.String()
     at = Timestamp(metadata={"description": "The case's first dispatch."})

@@ -40,6 +40,9 @@ def recompute(branches: list[Branch], period: str, now: datetime) -> dict:
     durations: dict[str, list[float]] = {"report_to_dispatch": [], "time_to_contact": [], "time_to_arrive": []}
     for case in db.session.scalars(sa.select(Case).where(Case.branch_id.in_(bounds))):
         start, end = bounds[case.branch_id]
+        if case.first_dispatched_at is None and case.on_site and start <= case.reported_at < end:
+            n["not_dispatched"] += 1
+            n["not_dispatched_closed"] += case.closed_at is not None
         if case.first_dispatched_at is None or not start <= case.first_dispatched_at < end:
             continue
         last = max(db.session.scalars(sa.select(Dispatch).where(Dispatch.case_id == case.id)), key=lambda d: d.id)
@@ -97,6 +100,8 @@ def by_key(results) -> dict:
 def assert_same(results, expected) -> None:
     got, n = by_key(results), expected["n"]
     assert got["cases_dispatched"].count == n["cases_dispatched"]
+    assert got["on_site_cases_not_dispatched"].count == n["not_dispatched"]
+    assert got["on_site_cases_not_dispatched"].details == {"closed": n["not_dispatched_closed"]}
     for key in ("contact_within_5_min", "urban_arrival_within_30_min", "suburban_arrival_within_90_min",
                 "outside_coverage_arrival_at_agreed_time", "property_arrival_at_agreed_time"):
         r = got[key]
@@ -159,6 +164,7 @@ def test_every_number_of_a_quarter_equals_the_row_by_row_recomputation(generated
         assert_same(row.own, recompute([row.branch], "2026Q3", NOW))
         assert_same(row.rolled_up, recompute(subtree, "2026Q3", NOW))
     assert by_key(report.branches[0].rolled_up)["cases_dispatched"].count > 60
+    assert by_key(report.branches[0].rolled_up)["on_site_cases_not_dispatched"].count > 0
 
 
 @pytest.mark.parametrize("period", ["2026", "2026-08-15..2026-10-10"])

@@ -24,6 +24,7 @@ SURVEYORS, SALESPEOPLE, CLAIM_FORMS = "surveyors", "salespeople", "claim_forms"
 CAUSES = tuple(c.value for c in ExcuseCause)
 SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
     "case_clocks": sources.case_clocks,
+    "undispatched_cases": sources.undispatched_cases,
     "visit_items": lambda _dialect, windows, _now: sources.visit_items(windows),
     "follow_up_tasks": lambda _dialect, windows, _now: sources.follow_up_tasks(windows),
     "visits": lambda _dialect, windows, _now: sources.visits(windows),
@@ -33,7 +34,7 @@ SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
     "roster_shifts": field_sources.roster_shifts,
 }
 # What a drill-down row of each source is.
-RECORD_KINDS = {"case_clocks": "dispatch", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit",
+RECORD_KINDS = {"case_clocks": "dispatch", "undispatched_cases": "case", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit",
                 "follow_ups": "care_callback", "claim_forms": "claim_form", "claim_photos": "claim_photo",
                 "roster_shifts": "roster_shift"}
 
@@ -131,6 +132,9 @@ def _item(code: str, article: str, label: str) -> Measure:
 MEASURES: tuple[Measure, ...] = (
     Measure("cases_dispatched", "Cases dispatched (first dispatch in the period)", "C2", SURVEYORS, "case_clocks",
             kind="count", target=None),
+    Measure("on_site_cases_not_dispatched", "On-site cases reported and never dispatched", "C2", SURVEYORS,
+            "undispatched_cases", kind="count", target=None,
+            details={"closed": lambda c: c.closed_at.is_not(None)}),
     Measure("report_to_dispatch", "Report to first dispatch", "C2", SURVEYORS, "case_clocks", kind="duration",
             target=None, duration_column="report_to_dispatch_s"),
     _clock("contact_within_5_min", "Motor on-site: customer contacted within 5 minutes", "contact", _motor_on_site),

@@ -127,6 +127,19 @@ def case_clocks(dialect: str, windows: list[Window], now: datetime) -> sa.Subque
         .subquery("case_clocks"))
 
 
+def undispatched_cases(_dialect: str, windows: list[Window], _now: datetime) -> sa.Subquery:
+    """One row per on-site case reported in the period that no surveyor has been dispatched to (C2: never delay)."""
+    return (sa.select(
+        Case.id.label("case_id"), Case.branch_id.label("branch_id"), Branch.code.label("branch"),
+        Case.report_number.label("report_number"), Case.line.label("line"), Case.reported_at.label("at"),
+        Case.closed_at.label("closed_at"))
+        .select_from(Case)
+        .join(Branch, Branch.id == Case.branch_id)
+        .where(Case.on_site.is_(True), Case.first_dispatched_at.is_(None),
+               in_windows(Case.branch_id, Case.reported_at, windows))
+        .subquery("undispatched_cases"))
+
+
 def current_visits(windows: list[Window]) -> sa.ColumnElement[bool]:
     """Submitted visits as last corrected, on a local date of the period."""
     return sa.and_(Visit.is_current.is_(True), Visit.status == VisitStatus.SUBMITTED,

@@ -51,9 +51,13 @@ class ReportData:
                     line=line, on_site=on_site, lat=22.54, lon=114.05, customer_name="Customer",
                     coverage=coverage.value,
                     plate_number="粤B12345" if line is Line.MOTOR else None, created_at=reported_at)
+        db.session.add(case)
+        if dispatches is None and rng.random() < 0.08:  # never dispatched, perhaps closed
+            case.closed_at = reported_at + timedelta(hours=2) if rng.random() < 0.5 else None
+            db.session.commit()
+            return case
         start = reported_at + _minutes(rng, 0, 40)
         case.first_dispatched_at = start
-        db.session.add(case)
         db.session.flush()
         count = dispatches or rng.choice([1, 1, 1, 2])
         at = start
