@@ -119,10 +119,16 @@ def test_a_period_is_a_quarter_a_year_or_a_range_of_local_dates(period, first, l
 
 
 @pytest.mark.parametrize("period", ["2026Q5", "Q3", "2026-02-30..2026-03-01", "2026-09-01..2026-08-01",
-                                    "2020-01-01..2026-01-01", "'; drop table"])
+                                    "2020-01-01..2026-01-01", "'; drop table", "9999Q4", "0001",
+                                    "9999-12-30..9999-12-31"])
 def test_a_period_the_report_cannot_read_is_refused_naming_the_field(client, manager, period):
     response = client.get(URL, query_string={"branch": "SZ", "period": period}, headers=manager.headers)
     assert response.status_code == 422 and "period" in response.json["errors"], response.json
+
+
+def test_the_first_quarter_of_the_calendar_still_has_a_trend(client, manager):
+    response = client.get("/reports/table", query_string={"branch": "SZ", "period": "2000Q1"}, headers=manager.headers)
+    assert response.status_code == 200 and "1999Q2" in response.text
 
 
 def test_a_manager_of_another_branch_cannot_read_its_report(client, accounts):

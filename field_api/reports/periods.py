@@ -13,6 +13,7 @@ QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 YEAR = re.compile(r"^(\d{4})$")
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.|/)(\d{4}-\d{2}-\d{2})$")
 LONGEST_RANGE = timedelta(days=3 * 366)
+YEARS = range(2000, 2200)  # as the roster's periods: enough for the records, and no calendar overflow
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ def quarter_period(year: int, quarter: int) -> Period:
 def parse_period(text: str) -> Period:
     """Read `2026Q3`, `2026` or `2026-07-01..2026-09-30` (also with `/`); anything else names the field."""
     text = (text or "").strip()
+    period = _read(text)
+    if period.first.year not in YEARS or period.last.year not in YEARS:
+        raise Invalid(f"Give a period between {YEARS[0]} and {YEARS[-1]}.", field="period")
+    return period
+
+
+def _read(text: str) -> Period:
     try:
         if match := QUARTER.match(text):
             return quarter_period(int(match[1]), int(match[2]))

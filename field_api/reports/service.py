@@ -15,7 +15,7 @@ from field_api.accounts.service import visible_branch
 from field_api.errors import Invalid
 from field_api.reports import measures
 from field_api.reports.measures import Result
-from field_api.reports.periods import Period, parse_period, previous_quarter
+from field_api.reports.periods import Period, parse_period, previous_quarter, quarter_period
 from field_api.reports.sources import Window
 
 TREND_QUARTERS = 4
@@ -98,7 +98,7 @@ def trend(session: Session, *, actor: Actor, now: datetime, branch_code: str | N
     subtree = [b for b, _, _ in tree(session, root)]
     out = []
     for year, q in reversed(labels):
-        quarter = parse_period(f"{year}Q{q}")
+        quarter = quarter_period(year, q)
         out.append((quarter.label, measures.measure(session, [window(b, quarter, now) for b in subtree], now)))
     return out
 
