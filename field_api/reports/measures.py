@@ -287,21 +287,25 @@ def percentiles(session: Session, dialect: str, value, table, where) -> tuple[in
             sa.func.count(value), sa.func.percentile_cont(0.5).within_group(value),
             sa.func.percentile_cont(0.9).within_group(value)).select_from(table).where(where)).one()
         return int(count), _float(median), _float(p90)
-    # SQLite has no percentile function: read the (at most two) ordered durations around each rank.
-    count = int(session.scalar(sa.select(sa.func.count(value)).select_from(table).where(where)) or 0)
-    if not count:
+    # SQLite has no percentile function: number the durations in order (window functions) and read back only
+    # the two around each percentile's rank, with the count.
+    ordered = sa.select(value.label("v"), sa.func.row_number().over(order_by=value).label("rn"),
+                        sa.func.count().over().label("n")).select_from(table).where(where).subquery("ranked")
+    rows = session.execute(sa.select(ordered.c.v, ordered.c.rn, ordered.c.n).where(sa.or_(*(
+        ordered.c.rn.between(sa.cast((ordered.c.n - 1) * p, sa.Integer) + 1,
+                             sa.cast((ordered.c.n - 1) * p, sa.Integer) + 2) for p in (0.5, 0.9))))).all()
+    if not rows:
         return 0, None, None
-    return count, *(_ranked(session, value, table, where, count, p) for p in (0.5, 0.9))
+    count, by_rank = int(rows[0].n), {int(r.rn): float(r.v) for r in rows}
+    return count, _interpolated(by_rank, count, 0.5), _interpolated(by_rank, count, 0.9)
 
 
-def _ranked(session: Session, value, table, where, count: int, fraction: float) -> float:
+def _interpolated(by_rank: dict[int, float], count: int, fraction: float) -> float:
     rank = fraction * (count - 1)
     low = math.floor(rank)
-    around = [float(v) for v in session.scalars(
-        sa.select(value).select_from(table).where(where).order_by(value).limit(2).offset(low))]
-    if len(around) == 1 or rank == low:
-        return around[0]
-    return around[0] + (rank - low) * (around[1] - around[0])
+    if rank == low or low + 2 not in by_rank:
+        return by_rank[low + 1]
+    return by_rank[low + 1] + (rank - low) * (by_rank[low + 2] - by_rank[low + 1])
 
 
 def _float(value: Any) -> float | None:
