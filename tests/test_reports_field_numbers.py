@@ -14,11 +14,12 @@ from field_api.accounts.models import Branch, Role
 from field_api.board.models import CallbackAttempt, FollowUp, RosterShift
 from field_api.claims.completeness import REQUIREMENTS
 from field_api.claims.models import ClaimAttachment, ClaimForm
+from field_api.dispatch import clock as clocks
 from field_api.dispatch.models import Dispatch
 from field_api.extensions import db
 from field_api.reports import service
 from field_api.reports.periods import parse_period
-from tests.factories.reports import FieldData, ReportData
+from tests.factories.reports import FieldData, ReportData, state
 
 NOW = datetime(2026, 9, 20, 4, 0, tzinfo=timezone.utc)
 PHOTOS = {"scene", "vehicle_damage", "injury"}
@@ -50,7 +51,10 @@ def recompute(branches: list[Branch], period: str, now: datetime) -> dict:
         n[("callback_for_chief", up.for_chief)] += 1
         if up.status.value == "reached":
             said = db.session.scalars(sa.select(CallbackAttempt).where(CallbackAttempt.follow_up_id == up.id)).all()
-            n[("contradicts", any(a.contradicts_clocks for a in said))] += 1
+            chain = db.session.scalars(sa.select(Dispatch).where(Dispatch.case_id == up.case_id)).all()
+            arrival = state(clocks.read_arrival(max(chain, key=lambda d: d.id), now)) if chain else None
+            n[("contradicts", any(a.contradicts_clocks or (a.arrived_on_time is True and arrival == "missed")
+                                  or (a.arrived_on_time is False and arrival == "met") for a in said))] += 1
     for form in db.session.scalars(sa.select(ClaimForm).where(ClaimForm.branch_id.in_(bounds))):
         dispatch = db.session.get(Dispatch, form.dispatch_id)
         lo, hi = bounds[form.branch_id]
@@ -130,6 +134,7 @@ def test_roster_callbacks_and_claim_forms_equal_the_row_by_row_recomputation(gen
         assert_same(row.rolled_up, recompute(subtrees.get(row.branch.code, [row.branch]), "2026Q3", NOW))
     numbers = {r.measure.key: r for r in report.branches[0].rolled_up}
     assert numbers["forms_sealed_on_dispatch_day"].denominator > 40
+    assert numbers["care_callback_answers_contradicting_clocks"].numerator > 0
     assert 0 < numbers["roster_minutes_without_surveyor"].numerator < numbers[
         "roster_minutes_without_surveyor"].denominator
 

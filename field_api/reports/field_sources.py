@@ -10,21 +10,31 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from field_api.accounts.models import Branch
 from field_api.board.models import CallbackAttempt, FollowUp, RosterShift, RosterSurveyor
 from field_api.claims.attachments import FAR_FROM_SITE
 from field_api.claims.models import AttachmentKind, ClaimAttachment, ClaimForm
 from field_api.dispatch.models import Case, Dispatch
-from field_api.reports.sources import Window, in_windows, instant, seconds_between
+from field_api.reports.sources import MET, MISSED, Window, arrival_outcome, in_windows, instant, seconds_between
 
 PHOTO_KINDS = [k for k in AttachmentKind if k.is_photo]
 
 
-def follow_ups(_dialect: str, windows: list[Window], _now: datetime) -> sa.Subquery:
-    """One row per case extracted for the care callback (C7) in the period, with what the customer said."""
-    contradicted = sa.exists().where(CallbackAttempt.follow_up_id == FollowUp.id,
-                                     CallbackAttempt.contradicts_clocks.is_(True))
+def follow_ups(_dialect: str, windows: list[Window], now: datetime) -> sa.Subquery:
+    """One row per case extracted for the care callback (C7) in the period, with what the customer said.
+
+    An answer contradicts the clocks when the board flagged it (nobody called, yet a contact is recorded), or when
+    the customer says the surveyor came on time while the arrival clock is missed, or late while it is met.
+    """
+    arrival = arrival_outcome(now)
+    contradicted = sa.exists().where(CallbackAttempt.follow_up_id == FollowUp.id, sa.or_(
+        CallbackAttempt.contradicts_clocks.is_(True),
+        sa.and_(CallbackAttempt.arrived_on_time.is_(True), arrival == MISSED),
+        sa.and_(CallbackAttempt.arrived_on_time.is_(False), arrival == MET)))
+    chain = aliased(Dispatch)
+    latest = sa.select(sa.func.max(chain.id)).where(chain.case_id == Case.id).correlate(Case).scalar_subquery()
     return (sa.select(
         FollowUp.id.label("follow_up_id"), FollowUp.case_id.label("case_id"), FollowUp.dispatch_id.label("dispatch_id"),
         FollowUp.branch_id.label("branch_id"), Branch.code.label("branch"), Case.report_number.label("report_number"),
@@ -33,6 +43,7 @@ def follow_ups(_dialect: str, windows: list[Window], _now: datetime) -> sa.Subqu
         contradicted.label("contradicts_clocks"))
         .select_from(FollowUp)
         .join(Case, Case.id == FollowUp.case_id)
+        .outerjoin(Dispatch, Dispatch.id == latest)
         .join(Branch, Branch.id == FollowUp.branch_id)
         .where(in_windows(FollowUp.branch_id, FollowUp.batch_at, windows))
         .subquery("follow_ups"))

@@ -182,7 +182,8 @@ class FieldData:
         if status is FollowUpStatus.REACHED:
             contradicts = self.rng.random() < 0.3
             db.session.add(CallbackAttempt(follow_up_id=up.id, at=up.batch_at, reached=True,
-                                           surveyor_called=not contradicts, contradicts_clocks=contradicts))
+                                           surveyor_called=not contradicts, contradicts_clocks=contradicts,
+                                           arrived_on_time=self.rng.choice([True, False, None])))
         db.session.commit()
 
     def claim_form(self, case: Case, surveyor: User) -> None:
