@@ -171,6 +171,17 @@ class MissingSchema(BaseSchema):
     en = fields.String()
 
 
+class ClaimFormQueryArgsSchema(BaseSchema):
+    """Filters of the claim-form list."""
+
+    dispatch_id = record_id()
+    case_id = record_id()
+    surveyor_id = record_id()
+    sealed = fields.Boolean()
+    complete = fields.Boolean(metadata={"description": "Every document the standard asks for was received."})
+    include_corrected = fields.Boolean(metadata={"description": "Also list forms replaced by a correction."})
+
+
 class ClaimFormSchema(BaseSchema):
     """A claim form as stored, with its attachments, what is missing and what is still on its way."""
 

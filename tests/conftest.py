@@ -81,6 +81,7 @@ def app(database_template, tmp_path, clock):
         "TESTING": True,
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-" + "x" * 32,
+        "SEAL_KEY": "test-seal-" + "x" * 32,
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PASSWORD_HASH_CHEAP": True,
     }, clock=clock)

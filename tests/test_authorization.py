@@ -78,6 +78,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/tasks"): CLIENT_READERS,
     ("GET", "/api/v1/tasks/<int:task_id>"): CLIENT_READERS,
     ("POST", "/api/v1/tasks/<int:task_id>/done"): CLIENT_READERS,
+    ("GET", "/api/v1/claim-forms"): CLAIM_READERS,
     ("GET", "/api/v1/claim-forms/<uuid:form_id>"): CLAIM_READERS,
     ("PUT", "/api/v1/claim-forms/<uuid:form_id>"): frozenset({SURVEYOR}),
     ("POST", "/api/v1/claim-forms/<uuid:form_id>/attachments"): frozenset({SURVEYOR}),

@@ -106,6 +106,24 @@ def test_desk_roles_of_the_branch_read_the_form_and_other_branches_do_not_see_it
         assert client.get(f"/api/v1/claim-forms/{form_id}", headers=outsider.headers).status_code == 404
 
 
+def test_the_list_shows_each_reader_the_forms_they_may_see_filtered(claims, accounts, client):
+    dispatch = claims.dispatch()
+    incomplete = claims.put(uuid.uuid4(), claims.body(dispatch["id"])).json
+    _, complete, _ = claims.complete_form()
+
+    def listed(who, **query):
+        response = client.get("/api/v1/claim-forms", headers=who.headers, query_string=query)
+        assert response.status_code == 200, response.json
+        return [form["id"] for form in response.json]
+
+    assert sorted(listed(claims.coordinator)) == sorted([complete["id"], incomplete["id"]])
+    assert listed(claims.surveyor, complete="true") == [complete["id"]]
+    assert listed(claims.coordinator, dispatch_id=dispatch["id"]) == [incomplete["id"]]
+    assert listed(claims.coordinator, case_id=incomplete["case_id"], sealed="false") == [incomplete["id"]]
+    assert listed(accounts.sign_in("surveyor", "SZ-FT")) == []
+    assert listed(accounts.sign_in("manager", "GZ")) == []
+
+
 def test_every_write_is_audited(claims, session):
     dispatch = claims.dispatch()
     form_id = uuid.uuid4()

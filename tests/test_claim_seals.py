@@ -182,3 +182,10 @@ def test_a_correction_keeps_the_sealed_forms_documents_and_asks_only_for_the_new
     assert claims.get(correction_id)["complete"] is True
     assert seal(claims, correction_id).json["sequence"] == 2
     assert verify(claims, correction_id)["valid"] is True and verify(claims, form_id)["valid"] is True
+
+
+def test_a_seal_only_verifies_under_the_key_that_made_it(app, claims):
+    form_id, _, _ = claims.complete_form()
+    seal(claims, form_id)
+    app.config["SEAL_KEY"] = "someone-who-can-edit-the-database-" + "y" * 16
+    assert "digest_mismatch" in problems(verify(claims, form_id))

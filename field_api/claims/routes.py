@@ -14,8 +14,10 @@ from field_api.claims.rules import ClaimRules
 from field_api.clock import current_clock
 from field_api.extensions import db
 from field_api.media import limit_upload_body
+from field_api.pagination import Presented, SelectPage
 from field_api.revisions import Outcome, etag, with_current
 from schemas.claims import (AttachmentFileQueryArgsSchema, AttachmentFormSchema, ClaimAttachmentSchema,
+                            ClaimFormQueryArgsSchema,
                             ClaimFormPutSchema, ClaimFormSchema, ReceiptQueryArgsSchema, ReceiptSchema, SealSchema,
                             VerdictSchema)
 from schemas.common import BaseSchema
@@ -37,6 +39,18 @@ class AttachmentFileSchema(BaseSchema):
 
 def _rules() -> ClaimRules:
     return ClaimRules.from_config(current_app.config)
+
+
+@blp.route("")
+class ClaimForms(MethodView):
+    @blp.login_required(*READERS)
+    @blp.arguments(ClaimFormQueryArgsSchema, location="query")
+    @blp.response(200, ClaimFormSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, filters):
+        """List the claim forms the caller may see (surveyors: their own; desk roles: their subtree), newest first."""
+        query = service.list_forms(actor=current_actor(), filters=filters)
+        return Presented(query, lambda form: service.present(db.session, form))
 
 
 @blp.route("/<uuid:form_id>")

@@ -145,6 +145,27 @@ def _state(form: ClaimForm) -> dict[str, Any]:
     return {name: getattr(form, name) for name in STATE_FIELDS}
 
 
+def list_forms(*, actor: Actor, filters: dict[str, Any]) -> sa.Select:
+    """The query of claim forms the actor may see, filtered, newest first."""
+    query = sa.select(ClaimForm).where(visible(actor, ClaimForm)).order_by(ClaimForm.created_at.desc(),
+                                                                           ClaimForm.id)
+    if "dispatch_id" in filters:
+        query = query.where(ClaimForm.dispatch_id == filters["dispatch_id"])
+    if "case_id" in filters:
+        query = query.where(ClaimForm.dispatch_id.in_(
+            sa.select(Dispatch.id).where(Dispatch.case_id == filters["case_id"])))
+    if "surveyor_id" in filters:
+        query = query.where(ClaimForm.surveyor_id == filters["surveyor_id"])
+    if "sealed" in filters:
+        query = query.where(ClaimForm.sealed_at.is_not(None) if filters["sealed"] else ClaimForm.sealed_at.is_(None))
+    if "complete" in filters:
+        query = query.where(ClaimForm.documents_complete_at.is_not(None) if filters["complete"]
+                            else ClaimForm.documents_complete_at.is_(None))
+    if not filters.get("include_corrected"):
+        query = query.where(ClaimForm.corrected_by_id.is_(None))
+    return query
+
+
 def get_form(session: Session, *, actor: Actor, form_id: uuid.UUID) -> ClaimForm:
     """A claim form the actor may see (the surveyor of its dispatch, desk roles of its branch)."""
     return present(session, get_visible(session, actor, ClaimForm, form_id))
