@@ -50,7 +50,10 @@ class RowPage(Page):
 class Compliance(MethodView):
     @blp.login_required(*READERS)
     @blp.arguments(ComplianceQueryArgsSchema, location="query")
-    @blp.response(200, ComplianceSchema, description="The report (or text/csv with format=csv / Accept: text/csv)")
+    @blp.response(200, ComplianceSchema)
+    @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
+                      description="The report; as CSV (a line per branch, scope and measure) with format=csv "
+                                  "or Accept: text/csv")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args):
         """Report each branch's compliance with the standard for a period, on its own and rolled up."""
