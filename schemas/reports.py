@@ -37,6 +37,8 @@ class MeasureSchema(BaseSchema):
     group = fields.String()
     kind = fields.String(metadata={"description": "rate, count or duration."})
     numerator = fields.Integer(allow_none=True)
+    numerator_is = fields.String(metadata={"description": "What the numerator (or count) counts."})
+    denominator_is = fields.String(allow_none=True, metadata={"description": "What the denominator counts."})
     denominator = fields.Integer(allow_none=True)
     rate = fields.Float(allow_none=True)
     na = fields.Boolean(metadata={"description": "Nothing to measure: the rate is n/a, not 0% or 100%."})

@@ -86,6 +86,8 @@ def test_a_rate_with_nothing_to_measure_is_n_a_never_0_or_100_percent(client, ma
     report = client.get(URL, query_string={"branch": "SZ", "period": "2026Q3"}, headers=manager.headers).json
     contact = measure(report, "SZ", "contact_within_5_min")
     assert contact["denominator"] == 0 and contact["rate"] is None and contact["na"] is True
+    assert contact["numerator_is"].startswith("cases contacted within 5 minutes")
+    assert "motor on-site cases" in contact["denominator_is"]
     rows = list(csv.DictReader(io.StringIO(client.get(URL, query_string={"branch": "SZ", "format": "csv"},
                                                       headers=manager.headers).text)))
     row = next(r for r in rows if r["measure"] == "contact_within_5_min" and r["scope"] == "own")
@@ -175,3 +177,10 @@ def test_a_coordinator_reads_the_report_of_their_own_branch_only(client, account
     assert client.get(URL, query_string={"branch": "HQ"}, headers=desk.headers).status_code == 404
     surveyor = accounts.sign_in(Role.SURVEYOR, "SZ")
     assert client.get(URL, headers=surveyor.headers).status_code == 403
+
+
+def test_every_measure_states_what_its_numerator_and_denominator_count():
+    from field_api.reports.measures import BY_KEY, STATED
+
+    assert set(STATED) == set(BY_KEY)
+    assert all(den is not None for key, (_, den) in STATED.items() if BY_KEY[key].kind == "rate")

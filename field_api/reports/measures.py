@@ -205,6 +205,44 @@ FIELD_MEASURES: tuple[Measure, ...] = (
             "claim_photos", target=0.0, numerator=lambda c: c.far.is_(True)),
 )
 MEASURES = MEASURES + FIELD_MEASURES
+
+_CLOCK = "motor on-site cases {where}whose {clock} clock settled met or missed (excused, pending, cancelled apart)"
+# What each measure's numerator and denominator count, in words, as the report states them.
+STATED: dict[str, tuple[str, str | None]] = {
+    "cases_dispatched": ("cases first dispatched in the period", None),
+    "on_site_cases_not_dispatched": ("on-site cases reported in the period with no dispatch", None),
+    "report_to_dispatch": ("minutes from report to first dispatch, cases first dispatched in the period", None),
+    "contact_within_5_min": ("cases contacted within 5 minutes of the first dispatch",
+                             _CLOCK.format(where="", clock="contact")),
+    "urban_arrival_within_30_min": ("cases arrived within 30 minutes",
+                                    _CLOCK.format(where="in an urban zone ", clock="arrival")),
+    "suburban_arrival_within_90_min": ("cases arrived within 90 minutes",
+                                       _CLOCK.format(where="in a suburban zone ", clock="arrival")),
+    "outside_coverage_arrival_at_agreed_time": ("cases arrived by the agreed time",
+                                                _CLOCK.format(where="outside the zones ", clock="arrival")),
+    "property_arrival_at_agreed_time": ("cases arrived by the agreed time",
+                                        "property on-site cases whose arrival clock settled met or missed"),
+    "late_arrivals_with_notice": ("late arrivals told to the customer before the due time",
+                                  "cases whose arrival clock is missed"),
+    "missed_contacts_excused": ("contact deadlines excused (by cause)", "contact deadlines missed or excused"),
+    "missed_arrivals_excused": ("arrival deadlines excused (by cause)", "arrival deadlines missed or excused"),
+    "time_to_contact": ("minutes from first dispatch to contact, motor on-site cases contacted", None),
+    "time_to_arrive": ("minutes from first dispatch to arrival, motor on-site cases arrived", None),
+    "visits": ("submitted visits (as last amended) on the period's local dates", None),
+    "thank_you_letter": ("letters sent by their due date", "letters due in the period, sent or overdue"),
+    "far_check_ins": ("check-ins farther than the flag distance from the client", "visits whose distance is known"),
+    "roster_minutes_without_surveyor": ("minutes no roster shift names a surveyor",
+                                        "minutes of the period up to now"),
+    "care_callbacks_reached": ("callbacks that reached the customer", "callbacks reached or unable to contact"),
+    "care_callback_answers_contradicting_clocks": ("answers that contradict the clocks", "callbacks reached"),
+    "forms_sealed_on_dispatch_day": ("first claim forms sealed on the local date of their dispatch",
+                                     "first claim forms of the period's dispatches"),
+    "forms_complete_at_sealing": ("sealed forms with nothing missing (by document: forms lacking it)",
+                                  "sealed first claim forms"),
+    "photos_far_from_site": ("site photos flagged far from the site", "scene, damage and injury photos"),
+}
+STATED.update({m.key: ("visits where the item was met (shares: met, missed, excused)",
+                       "visits where the item applied") for m in MEASURES if m.shares})
 BY_KEY = {m.key: m for m in MEASURES}
 
 

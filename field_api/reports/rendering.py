@@ -9,11 +9,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from field_api.reports.measures import RECORD_KINDS, Result
+from field_api.reports.measures import RECORD_KINDS, STATED, Result
 from field_api.reports.service import Report
 
 CSV_COLUMNS = ("period", "branch", "scope", "measure", "article", "label", "numerator", "denominator", "rate",
-               "na", "target", "count", "median_minutes", "p90_minutes", "details")
+               "na", "target", "count", "median_minutes", "p90_minutes", "details", "numerator_is", "denominator_is")
 SECONDS = {"report_to_dispatch_s": "report_to_dispatch_min", "to_contact_s": "to_contact_min",
            "to_arrive_s": "to_arrive_min"}
 
@@ -23,6 +23,7 @@ def measure_dict(result: Result) -> dict[str, Any]:
     m = result.measure
     return {"key": m.key, "label": m.label, "article": m.article, "group": m.group, "kind": m.kind,
             "numerator": result.numerator, "denominator": result.denominator, "rate": result.rate, "na": result.na,
+            "numerator_is": STATED[m.key][0], "denominator_is": STATED[m.key][1],
             "target": m.target, "count": result.count, "median_minutes": result.median_minutes,
             "p90_minutes": result.p90_minutes, "details": dict(result.details), "shares": result.shares}
 
@@ -51,7 +52,8 @@ def csv_text(report: Report) -> str:
                                  _cell(d["numerator"]), _cell(d["denominator"]), _cell(d["rate"]),
                                  "n/a" if d["na"] else "", _cell(d["target"]), _cell(d["count"]),
                                  _cell(d["median_minutes"]), _cell(d["p90_minutes"]),
-                                 "; ".join(f"{k}={v}" for k, v in d["details"].items())])
+                                 "; ".join(f"{k}={v}" for k, v in d["details"].items()),
+                                 d["numerator_is"], _cell(d["denominator_is"])])
     return out.getvalue()
 
 
