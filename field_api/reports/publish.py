@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from field_api.access import Actor
 from field_api.reports import charts, rendering, service
-from field_api.reports.periods import parse_period
 from schemas.reports import ComplianceSchema
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
@@ -27,7 +26,7 @@ def publish(session: Session, *, now: datetime, out: Path, period: str | None, b
     """Compute the report branch by branch and write it; returns the files written."""
     actor = Actor.system("report")
     root = service.report_branch(session, actor, branch_code)
-    chosen = parse_period(period) if period else service.default_period(session, root, now)
+    chosen = service.chosen_period(root, period, now)
     nodes = service.tree(session, root)
     rows = [service.branch_report(session, chosen, now, *node) for node in progress(nodes, "measuring branches")]
     report = service.Report(chosen, now, root, rows)

@@ -59,8 +59,10 @@ def report_branch(session: Session, actor: Actor, code: str | None) -> Branch:
     return session.scalar(sa.select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.id))
 
 
-def default_period(session: Session, branch: Branch, now: datetime) -> Period:
-    """The quarter head office publishes now: the one before today's, in the branch's time zone."""
+def chosen_period(branch: Branch, period: str | None, now: datetime) -> Period:
+    """The period asked for, else the quarter head office publishes now (the one before today's, locally)."""
+    if period:
+        return parse_period(period)
     return previous_quarter(now.astimezone(ZoneInfo(branch.timezone)).date())
 
 
@@ -70,7 +72,7 @@ def compliance(session: Session, *, actor: Actor, now: datetime, branch_code: st
     root = report_branch(session, actor, branch_code)
     if root is None:
         raise Invalid("There is no branch to report on.", field="branch")
-    chosen = parse_period(period) if period else default_period(session, root, now)
+    chosen = chosen_period(root, period, now)
     return Report(chosen, now, root, [branch_report(session, chosen, now, *node) for node in tree(session, root)])
 
 
@@ -88,7 +90,7 @@ def trend(session: Session, *, actor: Actor, now: datetime, branch_code: str | N
           quarters: int = TREND_QUARTERS) -> list[tuple[str, list[Result]]]:
     """The branch's rolled-up rates for the quarters up to the period's last one."""
     root = report_branch(session, actor, branch_code)
-    chosen = parse_period(period) if period else default_period(session, root, now)
+    chosen = chosen_period(root, period, now)
     last = chosen.quarters[-1]
     labels = []
     year, q = int(last.label[:4]), int(last.label[-1])
@@ -111,7 +113,7 @@ def drill_down(session: Session, *, actor: Actor, now: datetime, branch_code: st
     if part not in measures.parts_of(measure):
         raise Invalid(f"Use one of: {', '.join(measures.parts_of(measure))}.", field="part")
     root = report_branch(session, actor, branch_code)
-    chosen = parse_period(period) if period else default_period(session, root, now)
+    chosen = chosen_period(root, period, now)
     branches = [b for b, _, _ in tree(session, root)] if rolled_up else [root]
     return measures.records(session, measure, part, [window(b, chosen, now) for b in branches], now)
 
