@@ -17,6 +17,7 @@ from field_api.claims.models import ClaimAttachment, ClaimForm
 from field_api.dispatch import clock as clocks
 from field_api.dispatch.models import Dispatch
 from field_api.extensions import db
+from field_api.tracking.models import DutyInterval
 from field_api.reports import service
 from field_api.reports.periods import parse_period
 from tests.factories.reports import FieldData, ReportData, state
@@ -35,14 +36,19 @@ def recompute(branches: list[Branch], period: str, now: datetime) -> dict:
     covered = sorted((max(s.starts_at, start), min(s.ends_at, end)) for s in db.session.scalars(
         sa.select(RosterShift).where(RosterShift.branch_id.in_(bounds))) if s.surveyors
         and s.starts_at < end and s.ends_at > start)
-    cursor, gaps, gap_minutes = start, 0, 0.0
-    for s, e in covered:
-        if s > cursor:
-            gaps, gap_minutes = gaps + 1, gap_minutes + (s - cursor).total_seconds() / 60
-        cursor = max(cursor, e)
-    if cursor < end:
-        gaps, gap_minutes = gaps + 1, gap_minutes + (end - cursor).total_seconds() / 60
+    gap_minutes, gaps = _uncovered(covered, start, end)
     n["roster"] = (round(gap_minutes), int((end - start).total_seconds() // 60), gaps)
+    on_duty = []
+    for shift in db.session.scalars(sa.select(RosterShift).where(RosterShift.branch_id.in_(bounds))):
+        for named in shift.surveyors:
+            for duty in db.session.scalars(sa.select(DutyInterval).where(
+                    DutyInterval.surveyor_id == named.surveyor_id)):
+                s = max(shift.starts_at, duty.started_at, start)
+                e = min(shift.ends_at, duty.ended_at or now, end)
+                if s < e:
+                    on_duty.append((s, e))
+    duty_minutes, duty_gaps = _uncovered(sorted(on_duty), start, end)
+    n["duty"] = (round(duty_minutes), int((end - start).total_seconds() // 60), duty_gaps)
     for up in db.session.scalars(sa.select(FollowUp).where(FollowUp.branch_id.in_(bounds))):
         lo, hi = bounds[up.branch_id]
         if not lo <= up.batch_at < hi:
@@ -84,10 +90,23 @@ def recompute(branches: list[Branch], period: str, now: datetime) -> dict:
     return n
 
 
+def _uncovered(covered, start, end) -> tuple[float, int]:
+    cursor, gaps, minutes = start, 0, 0.0
+    for s, e in covered:
+        if s > cursor:
+            gaps, minutes = gaps + 1, minutes + (s - cursor).total_seconds() / 60
+        cursor = max(cursor, e)
+    if cursor < end:
+        gaps, minutes = gaps + 1, minutes + (end - cursor).total_seconds() / 60
+    return minutes, gaps
+
+
 def assert_same(results, n) -> None:
     got = {r.measure.key: r for r in results}
     roster = got["roster_minutes_without_surveyor"]
     assert (roster.numerator, roster.denominator, roster.details["gaps"]) == n["roster"]
+    duty = got["minutes_without_surveyor_on_duty"]
+    assert (duty.numerator, duty.denominator, duty.details["gaps"]) == n["duty"]
     reached = got["care_callbacks_reached"]
     assert (reached.numerator, reached.denominator) == (
         n[("callback", "reached")], n[("callback", "reached")] + n[("callback", "unable_to_contact")])
@@ -137,6 +156,8 @@ def test_roster_callbacks_and_claim_forms_equal_the_row_by_row_recomputation(gen
     assert numbers["care_callback_answers_contradicting_clocks"].numerator > 0
     assert 0 < numbers["roster_minutes_without_surveyor"].numerator < numbers[
         "roster_minutes_without_surveyor"].denominator
+    assert numbers["roster_minutes_without_surveyor"].numerator < numbers["minutes_without_surveyor_on_duty"].numerator \
+        < numbers["minutes_without_surveyor_on_duty"].denominator
 
 
 def test_the_drill_down_lists_the_claim_forms_and_callbacks_behind_a_number(generated, session):

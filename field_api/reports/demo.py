@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from field_api.access import Actor, actor_for
+from field_api.accounts.models import Branch, User
 from field_api.board import followups
 from field_api.board.models import RosterShift
 from field_api.board.roster import ShiftPlan, replace_roster
@@ -26,7 +27,6 @@ from field_api.claims import demo as claims_demo
 from field_api.claims import service as claim_forms
 from field_api.claims.models import AttachmentKind
 from field_api.claims.rules import ClaimRules
-from field_api.accounts.models import Branch, User
 from field_api.clients import service as clients
 from field_api.clients.models import Client
 from field_api.dispatch import cases
@@ -34,6 +34,7 @@ from field_api.dispatch import service as dispatches
 from field_api.dispatch.models import Case, ExcuseCause, Line
 from field_api.dispatch.service import EventKind, PhoneEvent
 from field_api.reports.periods import Period, previous_quarter, quarter_period
+from field_api.tracking.models import DutyInterval
 from field_api.visits import demo as visits_demo
 from field_api.visits import service as visits
 from field_api.visits import tasks
@@ -156,6 +157,25 @@ def _claim_form(session: Session, config: Any, rng: random.Random, dispatch, pho
         seals.seal_form(session, actor=phone, now=at + later, rules=rules, form_id=form_id)
 
 
+def _duty_history(session: Session, ids: dict[str, int], period: Period, zone: ZoneInfo) -> None:
+    """The surveyors' duty switch over the quarter: on a little after their shift starts, off a little before it ends.
+
+    Written as closed intervals, as the phones' history would have left them: the duty service only moves forward
+    from a surveyor's current state, and the demo's surveyors are on duty now.
+    """
+    rng = random.Random(f"{period.label}-duty")
+    day = period.first
+    while day <= period.last:
+        for name, (on, off) in (("ft.surveyor1", (8, 20)), ("ba.surveyor1", (8, 20)), ("ft.surveyor2", (20, 32))):
+            if on == 20 and not day.toordinal() % 12:
+                continue
+            start = datetime.combine(day, time(), zone) + timedelta(hours=on, minutes=rng.choice([0, 5, 20, 90]))
+            end = datetime.combine(day, time(), zone) + timedelta(hours=off, minutes=-rng.choice([0, 10, 45]))
+            session.add(DutyInterval(surveyor_id=ids[name], started_at=start, ended_at=end))
+        day += timedelta(days=1)
+    session.commit()
+
+
 def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> None:
     """Day and night shifts over the quarter, one night in twelve left open; shifts already there are kept."""
     zone = ZoneInfo(branch.timezone)
@@ -180,6 +200,7 @@ def _roster(session: Session, branch: Branch, period: Period, now: datetime) -> 
     plans += [ShiftPlan(starts=s.starts_at, ends=s.ends_at, coordinator_id=s.coordinator_id,
                         surveyor_ids=tuple(x.surveyor_id for x in s.surveyors), note=s.note)
               for s in there if s.starts_at >= start]
+    _duty_history(session, ids, period, zone)
     # The roster is replaced a month at a time (the board takes at most 62 days).
     for year, month in sorted({(p.starts.astimezone(zone).year, p.starts.astimezone(zone).month) for p in plans}):
         first = datetime(year, month, 1, tzinfo=zone)

@@ -18,6 +18,7 @@ from field_api.claims.attachments import FAR_FROM_SITE
 from field_api.claims.models import AttachmentKind, ClaimAttachment, ClaimForm
 from field_api.dispatch.models import Case, Dispatch
 from field_api.reports.sources import MET, MISSED, Window, arrival_outcome, in_windows, instant, seconds_between
+from field_api.tracking.models import DutyInterval
 
 PHOTO_KINDS = [k for k in AttachmentKind if k.is_photo]
 
@@ -126,17 +127,48 @@ def _roster_bounds(windows: list[Window], now: datetime) -> tuple[datetime, date
     return first.start, max(first.start, min(first.end, now))
 
 
+def _later_earlier(dialect: str):
+    return (sa.func.greatest, sa.func.least) if dialect == "postgresql" else (sa.func.max, sa.func.min)
+
+
 def roster_cover(session, windows: list[Window], now: datetime) -> tuple[int, int, int]:
-    """Minutes of the period, minutes no roster shift names a surveyor, and how many such gaps: islands in SQL."""
+    """Minutes of the period, minutes no roster shift names a surveyor, and how many such gaps."""
+    dialect = session.get_bind().dialect.name
+    shifts = roster_shifts(dialect, windows, now)
+    return _uncovered(session, windows, now, sa.select(shifts.c.at.label("s"), shifts.c.ends_at.label("e")))
+
+
+def duty_cover(session, windows: list[Window], now: datetime) -> tuple[int, int, int]:
+    """Minutes of the period, minutes no rostered surveyor had switched on duty, and how many such gaps.
+
+    On duty is what the board calls it: named on a shift of the roster and switched on themselves.
+    """
+    dialect = session.get_bind().dialect.name
+    start, end = _roster_bounds(windows, now)
+    later, earlier = _later_earlier(dialect)
+    duty_end = sa.func.coalesce(DutyInterval.ended_at, instant(now))
+    both = (sa.select(later(RosterShift.starts_at, DutyInterval.started_at).label("s"),
+                      earlier(RosterShift.ends_at, duty_end).label("e"))
+            .select_from(RosterShift)
+            .join(RosterSurveyor, RosterSurveyor.shift_id == RosterShift.id)
+            .join(DutyInterval, DutyInterval.surveyor_id == RosterSurveyor.surveyor_id)
+            .where(RosterShift.branch_id.in_([w.branch_id for w in windows]), RosterShift.starts_at < instant(end),
+                   RosterShift.ends_at > instant(start), DutyInterval.started_at < RosterShift.ends_at,
+                   duty_end > RosterShift.starts_at))
+    return _uncovered(session, windows, now, both)
+
+
+def _uncovered(session, windows: list[Window], now: datetime, intervals: sa.Select) -> tuple[int, int, int]:
+    """Minutes of the period, minutes no interval covers, and the number of gaps: islands of intervals in SQL."""
     dialect = session.get_bind().dialect.name
     start, end = _roster_bounds(windows, now)
     total = int((end - start).total_seconds() // 60)
     if not windows or total <= 0:
         return total, 0, 0
-    shifts = roster_shifts(dialect, windows, now)
-    later, earlier = (sa.func.greatest, sa.func.least) if dialect == "postgresql" else (sa.func.max, sa.func.min)
-    clipped = sa.select(later(shifts.c.at, instant(start)).label("s"),
-                        earlier(shifts.c.ends_at, instant(end)).label("e")).subquery("clipped")
+    given = intervals.subquery("given")
+    later, earlier = _later_earlier(dialect)
+    clipped = sa.select(later(given.c.s, instant(start)).label("s"), earlier(given.c.e, instant(end)).label("e")) \
+        .where(given.c.s < instant(end), given.c.e > instant(start), given.c.e > given.c.s).subquery("clipped")
     reach = sa.func.max(clipped.c.e).over(order_by=(clipped.c.s, clipped.c.e), rows=(None, -1))
     ordered = sa.select(clipped.c.s, clipped.c.e, reach.label("reach")).subquery("ordered")
     opens = sa.case((sa.or_(ordered.c.reach.is_(None), ordered.c.s > ordered.c.reach), 1), else_=0)

@@ -181,6 +181,11 @@ def _roster_gaps(session: Session, windows: list[Window], now: datetime) -> tupl
     return uncovered, total, {"gaps": gaps}
 
 
+def _duty_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
+    total, uncovered, gaps = field_sources.duty_cover(session, windows, now)
+    return uncovered, total, {"gaps": gaps}
+
+
 def _missing(code: str) -> Condition:
     return lambda c: c.missing.contains(f'"{code}"')
 
@@ -188,6 +193,8 @@ def _missing(code: str) -> Condition:
 FIELD_MEASURES: tuple[Measure, ...] = (
     Measure("roster_minutes_without_surveyor", "Roster: minutes with no surveyor on a shift (7×24)", "C2",
             SURVEYORS, "roster_shifts", target=0.0, computed=_roster_gaps),
+    Measure("minutes_without_surveyor_on_duty", "Minutes with no rostered surveyor switched on duty", "C2",
+            SURVEYORS, "roster_shifts", target=0.0, computed=_duty_gaps),
     Measure("care_callbacks_reached", "Care callbacks that reached the customer", "C7", SURVEYORS, "follow_ups",
             denominator=_outcome_is("status", "reached", "unable_to_contact"),
             numerator=_outcome_is("status", "reached"),
@@ -233,6 +240,8 @@ STATED: dict[str, tuple[str, str | None]] = {
     "far_check_ins": ("check-ins farther than the flag distance from the client", "visits whose distance is known"),
     "roster_minutes_without_surveyor": ("minutes no roster shift names a surveyor",
                                         "minutes of the period up to now"),
+    "minutes_without_surveyor_on_duty": ("minutes no surveyor named on a shift had switched on duty",
+                                         "minutes of the period up to now"),
     "care_callbacks_reached": ("callbacks that reached the customer", "callbacks reached or unable to contact"),
     "care_callback_answers_contradicting_clocks": ("answers that contradict the clocks", "callbacks reached"),
     "forms_sealed_on_dispatch_day": ("first claim forms sealed on the local date of their dispatch",

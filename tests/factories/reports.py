@@ -17,6 +17,7 @@ from field_api.clients.models import Client, ClientKind
 from field_api.dispatch import clock as clocks
 from field_api.dispatch.models import Case, ClockState, Dispatch, DispatchStatus, ExcuseCause, Line
 from field_api.extensions import db
+from field_api.tracking.models import DutyInterval
 from field_api.visits.checklists import ensure_standard
 from field_api.visits.models import ChecklistVersion, ClientTask, Visit, VisitItemOutcome, VisitPurpose, VisitStatus
 from geo.zones import Coverage
@@ -165,6 +166,11 @@ class FieldData:
             if self.rng.random() < 0.9:
                 db.session.add(RosterSurveyor(shift_id=shift.id, surveyor_id=surveyor.id))
             at = ends
+        duty, on = start - timedelta(hours=3), None
+        while duty < start + timedelta(days=days):
+            length = timedelta(hours=self.rng.randint(1, 20))
+            db.session.add(DutyInterval(surveyor_id=surveyor.id, started_at=duty, ended_at=duty + length))
+            duty += length + timedelta(minutes=self.rng.choice([10, 45, 120, 600]))
         db.session.commit()
 
     def follow_up(self, case: Case) -> None:
