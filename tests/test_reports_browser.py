@@ -49,6 +49,7 @@ def test_a_manager_sees_each_branchs_table_and_the_charts_with_no_policy_violati
             page.wait_for_selector("#records:not([hidden]) #records-body tr", timeout=10000)
             assert "dispatch" in page.locator("#records-body tr").first.inner_text()
             page.click("#records-close")
+            page.evaluate("window.scrollTo(0, 0)")
             if SCREENSHOT:
                 page.set_viewport_size({"width": 1280, "height": 1100})
                 page.screenshot(path=SCREENSHOT, full_page=False)

@@ -100,11 +100,11 @@ def _case(session: Session, config: Any, rng: random.Random, period: Period, num
 
     contact = at + timedelta(minutes=rng.uniform(1, 4.5) if rng.random() < skill + 0.15 else rng.uniform(6, 15))
     event(EventKind.CONTACTED, contact)
-    _care_callback(session, rng, case, at)
     if d.arrival_due_at is None:
         event(EventKind.AGREED_TIME, contact, agreed_time=at + timedelta(minutes=rng.choice([60, 90, 120])))
     due = d.arrival_due_at
     late = rng.random() > skill
+    _care_callback(session, rng, case, at, late)
     if late and due is not None and rng.random() < 0.5:
         event(EventKind.LATE_NOTICE, due - timedelta(minutes=10), reason="堵车 traffic jam",
               new_eta=due + timedelta(minutes=20))
@@ -119,13 +119,15 @@ def _case(session: Session, config: Any, rng: random.Random, period: Period, num
                               which="arrival", cause=rng.choice(list(ExcuseCause)), note="demo: " + address)
 
 
-def _care_callback(session: Session, rng: random.Random, case: Case, dispatched: datetime) -> None:
-    """The half-hourly extraction an hour after the dispatch, and the call centre's call."""
+def _care_callback(session: Session, rng: random.Random, case: Case, dispatched: datetime, late: bool) -> None:
+    """The half-hourly extraction an hour after the dispatch, and the call centre's call; now and then the
+    customer's memory and the clocks disagree."""
     followups.extract_followups(session, dispatched + timedelta(minutes=60))
     if case.line is not Line.MOTOR or rng.random() < 0.15:
         return
     reached = rng.random() < 0.85
-    answers = {"surveyor_called": rng.random() > 0.15, "arrived_on_time": rng.random() < 0.8} if reached else {}
+    answers = {"surveyor_called": rng.random() > 0.05,
+               "arrived_on_time": (not late) if rng.random() < 0.93 else late} if reached else {}
     followups.record_callback(session, actor=Actor.system("seed-demo"), now=dispatched + timedelta(minutes=70),
                               case_id=case.id, reached=reached, **answers)
 
