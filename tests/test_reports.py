@@ -184,3 +184,11 @@ def test_every_measure_states_what_its_numerator_and_denominator_count():
 
     assert set(STATED) == set(BY_KEY)
     assert all(den is not None for key, (_, den) in STATED.items() if BY_KEY[key].kind == "rate")
+
+
+@pytest.mark.parametrize("zone, start, end", [
+    ("Asia/Shanghai", datetime(2026, 6, 30, 16, tzinfo=timezone.utc), datetime(2026, 9, 30, 16, tzinfo=timezone.utc)),
+    ("Europe/London", datetime(2026, 6, 30, 23, tzinfo=timezone.utc), datetime(2026, 9, 30, 23, tzinfo=timezone.utc)),
+    ("UTC", datetime(2026, 7, 1, tzinfo=timezone.utc), datetime(2026, 10, 1, tzinfo=timezone.utc))])
+def test_a_quarter_runs_from_local_midnight_to_local_midnight_in_the_branchs_zone(zone, start, end):
+    assert parse_period("2026Q3").bounds(zone) == (start, end)
