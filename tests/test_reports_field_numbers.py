@@ -156,8 +156,8 @@ def test_roster_callbacks_and_claim_forms_equal_the_row_by_row_recomputation(gen
     assert numbers["care_callback_answers_contradicting_clocks"].numerator > 0
     assert 0 < numbers["roster_minutes_without_surveyor"].numerator < numbers[
         "roster_minutes_without_surveyor"].denominator
-    assert numbers["roster_minutes_without_surveyor"].numerator < numbers["minutes_without_surveyor_on_duty"].numerator \
-        < numbers["minutes_without_surveyor_on_duty"].denominator
+    on_duty = numbers["minutes_without_surveyor_on_duty"]
+    assert numbers["roster_minutes_without_surveyor"].numerator < on_duty.numerator < on_duty.denominator
 
 
 def test_the_drill_down_lists_the_claim_forms_and_callbacks_behind_a_number(generated, session):

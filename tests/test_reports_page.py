@@ -87,8 +87,9 @@ def test_the_demo_data_yields_a_report_of_last_quarter_with_numbers_in_every_gro
     shenzhen = next(b for b in report.json["branches"] if b["code"] == "SZ")
     numbers = {m["key"]: m for m in shenzhen["rolled_up"]}
     for key in ("contact_within_5_min", "urban_arrival_within_30_min", "business_card", "policy_envelope",
-                "roster_minutes_without_surveyor", "minutes_without_surveyor_on_duty", "care_callbacks_reached", "forms_sealed_on_dispatch_day",
-                "forms_complete_at_sealing", "photos_far_from_site"):
+                "roster_minutes_without_surveyor", "minutes_without_surveyor_on_duty", "care_callbacks_reached",
+                "forms_sealed_on_dispatch_day", "forms_complete_at_sealing", "photos_far_from_site"):
         assert numbers[key]["denominator"] > 0, key
     assert 0 < numbers["contact_within_5_min"]["rate"] < 1
-    assert numbers["roster_minutes_without_surveyor"]["rate"] < numbers["minutes_without_surveyor_on_duty"]["rate"] < 0.2
+    roster, duty = numbers["roster_minutes_without_surveyor"], numbers["minutes_without_surveyor_on_duty"]
+    assert roster["rate"] < duty["rate"] < 0.2

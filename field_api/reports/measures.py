@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from field_api.dispatch.models import ExcuseCause, Line
 from field_api.claims.completeness import REQUIREMENTS
+from field_api.dispatch.models import ExcuseCause, Line
 from field_api.reports import field_sources, sources
 from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
 
@@ -34,9 +34,9 @@ SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
     "roster_shifts": field_sources.roster_shifts,
 }
 # What a drill-down row of each source is.
-RECORD_KINDS = {"case_clocks": "dispatch", "undispatched_cases": "case", "visit_items": "visit", "follow_up_tasks": "task", "visits": "visit",
-                "follow_ups": "care_callback", "claim_forms": "claim_form", "claim_photos": "claim_photo",
-                "roster_shifts": "roster_shift"}
+RECORD_KINDS = {"case_clocks": "dispatch", "undispatched_cases": "case", "visit_items": "visit",
+                "follow_up_tasks": "task", "visits": "visit", "follow_ups": "care_callback", "claim_forms": "claim_form",
+                "claim_photos": "claim_photo", "roster_shifts": "roster_shift"}
 
 
 def _true(_c) -> sa.ColumnElement[bool]:
