@@ -35,8 +35,8 @@ SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
 }
 # What a drill-down row of each source is.
 RECORD_KINDS = {"case_clocks": "dispatch", "undispatched_cases": "case", "visit_items": "visit",
-                "follow_up_tasks": "task", "visits": "visit", "follow_ups": "care_callback", "claim_forms": "claim_form",
-                "claim_photos": "claim_photo", "roster_shifts": "roster_shift"}
+                "follow_up_tasks": "task", "visits": "visit", "follow_ups": "care_callback",
+                "claim_forms": "claim_form", "claim_photos": "claim_photo", "roster_shifts": "roster_shift"}
 
 
 def _true(_c) -> sa.ColumnElement[bool]:
