@@ -27,6 +27,11 @@ class Timestamp(fields.AwareDateTime):
             return None
         return value.astimezone(timezone.utc).isoformat()
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not value.isprintable():
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)  # Python's parser skips NULs
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 def text(max_length: int, **kwargs) -> fields.String:
     """A string with a length limit (and at least one character unless allow_empty)."""
