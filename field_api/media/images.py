@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import struct
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,12 +53,12 @@ def inspect_image(path: str | Path, *, max_pixels: int, field: str = "file") -> 
             with Image.open(path, formats=formats) as image:
                 facts = ImageFacts(image.format, CONTENT_TYPES[image.format], *image.size)
                 _check_pixels(facts, max_pixels, field)
-                _check_exif(image.getexif(), field)
                 image.verify()
             with Image.open(path, formats=formats) as image:
                 if image.format == "JPEG":
                     image.draft("RGB", (max(1, facts.width // 8), max(1, facts.height // 8)))
                 image.load()
+                _check_exif(_read_exif(image, field), field)
     except UnidentifiedImageError:
         raise UnsupportedMediaType(f"The file is not a {ACCEPTED} image.",
                                    errors={field: [f"Not a {ACCEPTED} image."]}) from None
@@ -72,6 +73,15 @@ def _check_pixels(facts: ImageFacts, max_pixels: int, field: str) -> None:
     if facts.width < 1 or facts.height < 1 or facts.pixels > max_pixels:
         raise Invalid(f"The image has {facts.width}x{facts.height} pixels; at most {max_pixels} are accepted.",
                       field=field)
+
+
+def _read_exif(image: Image.Image, field: str) -> Image.Exif:
+    try:
+        exif = image.getexif()
+        exif.get_ifd(EXIF_IFD), exif.get_ifd(GPS_IFD)
+    except (struct.error, KeyError, IndexError, TypeError, ValueError, OSError) as error:
+        raise Invalid(f"The image's EXIF is unreadable ({error}).", field=field) from None
+    return exif
 
 
 def _check_exif(exif: Image.Exif, field: str) -> None:
