@@ -9,6 +9,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def at_once(*calls):
+    """Run the calls in threads released together (two phones at the same instant); return their results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=READ_TIMEOUT_S * 2)
+    return results
 
 
 class Gunicorn:
@@ -79,6 +97,24 @@ class Gunicorn:
             with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response:
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+    def upload(self, path: str, data: bytes, token: str, filename: str = "IMG_0001.jpg", field: str = "file",
+               form: dict[str, str] | None = None):
+        """One multipart upload of a file (and form fields); returns (status, answer)."""
+        boundary = "field-api-test-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in (form or {}).items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.url + path, data=body, method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response:
+                return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
