@@ -5,6 +5,7 @@ names the kind of record a URL addresses and how to call it; the expected answer
 (`expected`): a role the endpoint refuses gets 403, a record the role may not see gets 404 (so ids cannot
 be probed), and a record it may see gets the endpoint's success. A new endpoint with a path parameter and
 no row (nor a documented place in NOT_OWNED) fails `test_every_record_endpoint_has_an_ownership_row`.
+BRANCH_FILTERS adds the collections that take a branch code in the query (the live map among them).
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ OWNERSHIP: dict[tuple[str, str], Row] = {
         "task", lambda t, now: _json(f"/api/v1/tasks/{t}/done", {"done_on": now.date().isoformat(), "via": "post"})),
 }
 
+# Collections filtered by a branch code in the query: another branch's code answers 404 like its records.
+BRANCH_FILTERS: dict[tuple[str, str], Row] = {
+    ("GET", "/api/v1/users"): Row("branch", lambda t, now: _json(f"/api/v1/users?branch={t}")),
+    ("GET", "/api/v1/cases"): Row("branch", lambda t, now: _json(f"/api/v1/cases?branch={t}")),
+    ("GET", "/api/v1/dispatches"): Row("branch", lambda t, now: _json(f"/api/v1/dispatches?branch={t}")),
+    ("GET", "/api/v1/live/map"): Row("branch", lambda t, now: _json(f"/api/v1/live/map?branch={t}")),
+}
+ROWS = {**OWNERSHIP, **BRANCH_FILTERS}
+
 
 def sees(role: Role, kind: str, ownership: str) -> bool:
     """The scoping rule, written out: admins see all; desk staff their branch; field staff what is theirs."""
@@ -239,9 +249,9 @@ def _audit_rows() -> int:
     return db.session.scalar(sa.text("SELECT count(*) FROM audit_event"))
 
 
-@pytest.mark.parametrize("method, rule", sorted(OWNERSHIP), ids=[f"{m} {r}" for m, r in sorted(OWNERSHIP)])
+@pytest.mark.parametrize("method, rule", sorted(ROWS), ids=[f"{m} {r}" for m, r in sorted(ROWS)])
 def test_each_role_reaches_only_the_records_its_branch_and_role_let_it_see(tally, client, clock, world, method, rule):
-    row = OWNERSHIP[(method, rule)]
+    row = ROWS[(method, rule)]
     wrong = []
     for role in Role:
         for ownership in OWNERSHIPS:
@@ -261,3 +271,54 @@ def test_each_role_reaches_only_the_records_its_branch_and_role_let_it_see(tally
                 wrong.append(f"{role.value} on {ownership} record: refused, yet an audit row was written")
     assert not wrong, f"{method} {rule}:\n" + "\n".join(wrong)
 
+
+
+def _ids(answer) -> set:
+    return {str(item["id"]) for item in answer}
+
+
+# Collections: each role's list holds exactly the records the scoping rule lets it see. kind -> the target's id.
+LISTS: dict[str, tuple[str, Callable[[Any], str], Callable[[Any], set]]] = {
+    "/api/v1/users": ("user", str, _ids),
+    "/api/v1/branches": ("branch", str, lambda answer: {item["code"] for item in answer}),
+    "/api/v1/cases": ("case", str, _ids),
+    "/api/v1/dispatches": ("dispatch", lambda t: str(t["id"]), _ids),
+    "/api/v1/devices": ("device", str, _ids),
+    "/api/v1/clients": ("client", lambda t: t[0]["id"], _ids),
+    "/api/v1/visits": ("visit", lambda t: t[0], _ids),
+    "/api/v1/tasks": ("task", str, _ids),
+}
+NOT_LISTED = {
+    "/api/v1/me": "the caller's own account",
+    "/api/v1/me/duty": "the caller's own duty",
+    "/api/v1/checklists": "one standard for all branches",
+    "/api/v1/audit": "scoped by branch in test_audit.py",
+    "/api/v1/live/map": "a branch's live picture: its branch filter is a row of BRANCH_FILTERS",
+    "/api/v1/live/stream": "opened with a ticket, scoped like the live map",
+    "/api/v1/ingest/osmand": "tracker apps post fixes; nothing to list",
+}
+
+
+def test_every_collection_has_a_listing_row(app):
+    collections = {r.rule for m, r in api_endpoints(app) if m == "GET" and not r.arguments}
+    missing = collections - set(LISTS) - set(NOT_LISTED)
+    assert not missing, f"add these collections to LISTS (or NOT_LISTED, with the reason): {sorted(missing)}"
+
+
+@pytest.mark.parametrize("url", sorted(LISTS))
+def test_each_roles_list_holds_exactly_the_records_it_may_see(tally, client, world, url):
+    kind, id_of, ids_in = LISTS[url]
+    wrong = []
+    for role in Role:
+        if role not in TABLE[("GET", url)]:
+            continue
+        targets = {ownership: id_of(world.target(kind, role, ownership))
+                   for ownership in OWNERSHIPS if ownership != OWN or has_own(role, kind)}
+        response = client.get(f"{url}?page_size=100", headers=world.actors[role].headers)
+        assert response.status_code == 200, response.json
+        listed = ids_in(response.json)
+        for ownership, ident in targets.items():
+            tally("matrix cells")
+            if (ident in listed) != sees(role, kind, ownership):
+                wrong.append(f"{role.value}: {ownership} record {ident} {'listed' if ident in listed else 'missing'}")
+    assert not wrong, f"GET {url}:\n" + "\n".join(wrong)
