@@ -129,10 +129,11 @@ def worker(once: bool) -> None:
     """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
     from field_api.dispatch.jobs import tick_clocks
     from field_api.live.relay import live_jobs
+    from field_api.media.storage import media_jobs
     from field_api.tracking.partitions import create_ahead
     from field_api.worker.service import run_forever, run_once
 
-    jobs = [create_ahead, tick_clocks, *live_jobs(current_app.config)]
+    jobs = [create_ahead, tick_clocks, *live_jobs(current_app.config), *media_jobs(current_app.config)]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")

@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from field_api.errors import PayloadTooLarge
 
 CHUNK = 1024 * 1024
+TEMP_MAX_AGE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,18 @@ class MediaStore:
         incoming.kept = StoredFile(incoming.sha256, incoming.size, target)
         return incoming.kept
 
+    def sweep_temp(self, *, older_than: datetime) -> int:
+        """Delete temp files a crash left behind (older than any upload in progress); return how many."""
+        swept = 0
+        for path in (self.root / "tmp").glob("upload-*"):
+            try:
+                if path.stat().st_mtime < older_than.timestamp():
+                    path.unlink()
+                    swept += 1
+            except FileNotFoundError:
+                continue  # its upload finished meanwhile
+        return swept
+
     def _write_temp(self, stream: BinaryIO, *, max_bytes: int, field: str) -> Incoming:
         temp_dir = self.root / "tmp"
         temp_dir.mkdir(parents=True, exist_ok=True)
@@ -109,3 +123,9 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def media_jobs(config) -> list[Callable]:
+    """The worker's media job: sweep temp files that an interrupted upload left behind."""
+    store = MediaStore(config["MEDIA_ROOT"])
+    return [lambda session, now: store.sweep_temp(older_than=now - TEMP_MAX_AGE)]
