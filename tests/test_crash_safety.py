@@ -3,7 +3,8 @@
 Many phones upload photos and post fix batches at once; the whole process group is killed while they are
 in flight. After a restart: no partial rows (a batch is all there or not at all, a photo has its audit
 row), every stored file is whole and named by its content, every row's file exists, every request that got
-a 2xx is fully there, and the phones' retries complete the rest. PostgreSQL only.
+a 2xx is fully there, and the phones' retries complete the rest; the worker's sweep removes the temp
+files the crash left behind. PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PIL import Image
 
 from field_api.accounts.models import Role
 from field_api.extensions import db
+from field_api.media.storage import TEMP_MAX_AGE, media_jobs
 from tests.factories.visits import visit_body
 from tests.gunicorn_server import Gunicorn
 from tests.test_retries_on_gunicorn import PASSWORD, count, make_client, server_env, sign_in
@@ -173,6 +175,9 @@ def test_a_power_cut_during_uploads_and_batches_loses_nothing_answered_and_leave
         for send in answered:  # a phone that missed the answer sends again: nothing new
             assert send().status == 200, (send.kind, send.status)
     _check_consistent(media, sends)
+    [sweep] = media_jobs({"MEDIA_ROOT": str(media)})
+    assert sweep(None, datetime.now(timezone.utc) + TEMP_MAX_AGE + timedelta(minutes=1)) == len(stray)
+    assert list((media / "tmp").iterdir()) == [], "the worker sweeps what the crash left in tmp"
     assert count("SELECT count(*) FROM visit_photo") == PHOTOS
     assert count("SELECT count(*) FROM fix") == SURVEYORS * BATCHES_PER_SURVEYOR * FIXES_PER_BATCH
     print(f"\ncrash: {len(answered)} of {len(sends)} requests answered before SIGKILL, {in_flight} cut in flight, "
