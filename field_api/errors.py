@@ -7,6 +7,8 @@ from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
+import flask_smorest.error_handler
+import marshmallow as ma
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -96,8 +98,17 @@ def error_body(status: int, message: str, errors: Any = None, **extra: Any) -> d
     return body
 
 
+class ErrorSchema(flask_smorest.error_handler.ErrorSchema):
+    """The one error shape, as documented: refusals of a stale or unversioned change also carry the record."""
+
+    current = ma.fields.Dict(metadata={"description": "The record as stored now (409, 412 and 428 on "
+                                                      "versioned records); its ETag is in the header"})
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api with every error, including unknown routes and crashes, in one JSON shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}

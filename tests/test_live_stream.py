@@ -217,3 +217,13 @@ def test_a_reconnect_that_missed_too_much_is_told_to_reload_the_map(app, account
 def test_a_stream_for_a_branch_outside_the_callers_is_not_found(accounts, live, desk):
     accounts.branch("GZ")
     assert live.stream(desk, branch="GZ").status_code == 404
+
+
+def test_a_stream_closes_after_its_lifetime_and_the_browser_resumes_it(app, live, desk):
+    app.config["LIVE_STREAM_MAX_S"] = 0.05
+    stream = live.stream(desk)
+    ready = stream.next()
+    with pytest.raises(StopIteration):
+        while True:
+            stream.next()
+    assert live.stream(desk, last_event_id=ready.id).next().data["resumed"] is True

@@ -25,6 +25,13 @@ blp = Blueprint("live", __name__, url_prefix="/api/v1/live",
                 description="The coordinators' live map: the feed, the event stream and stream tickets.")
 
 DESK = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+# Before OpenAPI 3.2, the schema of an event-stream response describes one event.
+SSE_EVENT = {"type": "object", "properties": {
+    "event": {"type": "string", "enum": ["ready", "change", "positions", "time", "resync", "end"]},
+    "data": {"type": "string", "description": "The event's JSON document"},
+    "id": {"type": "string", "description": "Send it back as Last-Event-ID to resume after this event"},
+    "retry": {"type": "integer", "description": "Milliseconds to wait before reconnecting"}}}
+
 STREAM_DOC = {
     "parameters": [{"in": "header", "name": "Last-Event-ID", "required": False, "schema": {"type": "string"},
                     "description": "Resume after this event (browsers send it when they reconnect)."}],
@@ -33,7 +40,7 @@ STREAM_DOC = {
         "message, and the current case and surveyor features), positions (a list of surveyor_id, coordinates, "
         "fix_time, accuracy_m, battery, speed_kmh), time (heartbeat with the server's time), resync (reload "
         "the map, then reconnect with its last_event_id), end (the sign-in ended)."),
-        "content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+        "content": {"text/event-stream": {"schema": SSE_EVENT}}}},
 }
 
 

@@ -14,6 +14,7 @@ OPENSTREETMAP_ATTRIBUTION = "© OpenStreetMap contributors"
 DEFAULTS: dict[str, Any] = {
     "LIVE_TICKET_TTL_S": 30,
     "LIVE_HEARTBEAT_S": 15.0,
+    "LIVE_STREAM_MAX_S": 600.0,
     "LIVE_QUEUE_SIZE": 1000,
     "LIVE_POLL_S": 0.5,
     "LIVE_CHANNEL": "field_api:live",
@@ -21,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "MAP_TILES_DATUM": "wgs84",
     "MAP_TILES_ATTRIBUTION": None,
 }
-POSITIVE = ("LIVE_TICKET_TTL_S", "LIVE_HEARTBEAT_S", "LIVE_QUEUE_SIZE", "LIVE_POLL_S")
+POSITIVE = ("LIVE_TICKET_TTL_S", "LIVE_HEARTBEAT_S", "LIVE_STREAM_MAX_S", "LIVE_QUEUE_SIZE", "LIVE_POLL_S")
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -76,6 +77,9 @@ class StreamRequest:
 def events(app: Flask, request: StreamRequest) -> Iterator[str]:
     """The stream: catch up, then the hub's events, a heartbeat with the server's time, and resync or end.
 
+    A stream closes after LIVE_STREAM_MAX_S (wall-clock) so that no proxy or worker holds it forever;
+    the browser reconnects by itself with Last-Event-ID and misses nothing.
+
     It holds no app context across a yield (several streams may take turns on one thread): each
     database read runs in a context of its own.
     """
@@ -83,6 +87,7 @@ def events(app: Flask, request: StreamRequest) -> Iterator[str]:
     clock = app.extensions["clock"]
     canonical = Datum(app.config["DATUM"])
     heartbeat = float(app.config["LIVE_HEARTBEAT_S"])
+    closes_at = time.monotonic() + float(app.config["LIVE_STREAM_MAX_S"])
     live.transport.ensure_started()
     subscription, settled = live.hub.subscribe(request.scope)
     writer = _Writer(canonical, request.datum)
@@ -111,8 +116,8 @@ def events(app: Flask, request: StreamRequest) -> Iterator[str]:
                   cursor)
         for chunk, cursor in writer.write(caught_up, cursor):
             yield chunk
-        while True:
-            batch = subscription.take(heartbeat)
+        while (left := closes_at - time.monotonic()) > 0:
+            batch = subscription.take(min(heartbeat, left))
             if subscription.dropped:
                 yield sse("resync", {"reason": subscription.dropped})
                 return

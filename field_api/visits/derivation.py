@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from geopy.distance import geodesic
 from sqlalchemy.orm import Session
 
 from field_api.access import Actor
@@ -17,6 +16,7 @@ from field_api.audit.service import record
 from field_api.clients.models import Client
 from field_api.visits import scoring
 from field_api.visits.models import Visit, VisitItemOutcome, VisitStatus
+from geo.distance import geodesic_m
 
 NEAR, FAR, UNCERTAIN, UNKNOWN = "near", "far", "uncertain", "unknown"
 
@@ -34,11 +34,6 @@ class VisitRules:
         """Read the rules from the app's configuration."""
         return cls(distance_flag_m=float(config["VISIT_DISTANCE_FLAG_M"]),
                    thank_you_letter_days=int(config["THANK_YOU_LETTER_DAYS"]))
-
-
-def geodesic_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The WGS-84 geodesic distance in metres."""
-    return geodesic((lat1, lon1), (lat2, lon2), ellipsoid="WGS-84").meters
 
 
 def group_ids(root_id: uuid.UUID) -> sa.Select:
