@@ -56,6 +56,11 @@ def count(sql: str, **params) -> int:
     return db.session.scalar(sa.text(sql), params)
 
 
+def tail(log: Path) -> str:
+    """The end of gunicorn's error log (the traceback of a 500), for a failure's message."""
+    return log.read_text()[-4000:] if log.exists() else ""
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -74,7 +79,7 @@ def test_the_same_visit_sent_by_two_phones_at_once_is_stored_once(server, accoun
     for _ in range(ROUNDS):
         visit_id, body = uuid.uuid4(), visit_body(client_id, at=now() - timedelta(hours=1))
         answers = at_once(*[lambda: server.call("PUT", f"/api/v1/visits/{visit_id}", body, sales)] * 2)
-        assert sorted(status for status, _ in answers) == [200, 201], answers
+        assert sorted(status for status, _ in answers) == [200, 201], (answers, tail(server.error_log))
     assert count("SELECT count(*) FROM visit") == ROUNDS
     assert count("SELECT count(*) FROM audit_event WHERE action = 'visit.create'") == ROUNDS
 
@@ -88,7 +93,7 @@ def test_the_same_photo_uploaded_by_two_phones_at_once_is_stored_once(server, ac
         assert server.call("PUT", f"/api/v1/visits/{visit_id}", body, sales)[0] == 201
         data = image_bytes("JPEG", (640, 480), color=f"#{round_ * 40:02x}8040")
         answers = at_once(*[lambda: server.upload(f"/api/v1/visits/{visit_id}/photos", data, sales)] * 2)
-        assert sorted(status for status, _ in answers) == [200, 201], answers
+        assert sorted(status for status, _ in answers) == [200, 201], (answers, tail(server.error_log))
         assert answers[0][1] == answers[1][1]
     assert count("SELECT count(*) FROM visit_photo") == ROUNDS
     assert len([p for p in (tmp_path / "media" / "sha256").rglob("*") if p.is_file()]) == ROUNDS
@@ -103,7 +108,7 @@ def test_a_fix_batch_sent_twice_at_once_and_retried_later_is_stored_once(server,
     fixes = [{"device_time": (start + timedelta(seconds=10 * i)).isoformat(), "lat": 22.5431 + i * 1e-4,
               "lon": 114.0579, "accuracy": 8} for i in range(20)]
     answers = at_once(*[lambda: server.call("POST", "/api/v1/positions", {"fixes": fixes}, surveyor)] * 2)
-    assert [status for status, _ in answers] == [200, 200], answers
+    assert [status for status, _ in answers] == [200, 200], (answers, tail(server.error_log))
     assert sum(a["accepted"] for _, a in answers) == 20 and sum(a["duplicate"] for _, a in answers) == 20, answers
     status, retry = server.call("POST", "/api/v1/positions", {"fixes": fixes}, surveyor)
     assert status == 200 and (retry["accepted"], retry["duplicate"]) == (0, 20), retry
@@ -133,7 +138,7 @@ def test_events_arriving_together_on_one_dispatch_are_applied_one_at_a_time_and_
     url = f"/api/v1/dispatches/{dispatch['id']}/events"
     answers = at_once(*[lambda body=body: server.call("POST", url, body, surveyor)
                         for body in (contacted, contacted, arrived, arrived, contacted, arrived)])
-    assert {status for status, _ in answers} <= {200, 201}, answers
+    assert {status for status, _ in answers} <= {200, 201}, (answers, tail(server.error_log))
     assert count("SELECT count(*) FROM dispatch_event WHERE dispatch_id = :d AND client_event_id IS NOT NULL",
                  d=dispatch["id"]) == 2
     assert count("SELECT count(*) FROM audit_event WHERE entity_type = 'dispatch' AND entity_id = :d "
