@@ -12,7 +12,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("geo_arrival", "ingest_http", "partitions")
+BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "ingest_http":
             from bench import ingest_http
             ingest_http.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "candidates":
+            from bench import candidates
+            candidates.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:

@@ -13,6 +13,7 @@ from field_api import cli, models  # noqa: F401  (models: every table known to t
 from field_api import security
 from field_api.accounts import routes as accounts_routes
 from field_api.audit import routes as audit_routes
+from field_api.board import routes as board_routes
 from field_api.clients import routes as clients_routes
 from field_api.clock import Clock
 from field_api.config import load_config
@@ -21,7 +22,7 @@ from field_api.deployment.service import check_datum
 from field_api.dispatch import routes as dispatch_routes
 from field_api.extensions import api, db, limiter, migrate
 from field_api.health.routes import health
-from field_api.routing import RecordIdConverter, record_id_schema
+from field_api.routing import RecordIdConverter, TextConverter, record_id_schema, text_schema
 from field_api.live import routes as live_routes
 from field_api.live import settings as live_settings
 from field_api.live import transport as live_transport
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     """Create and configure the app: config, database, API blueprints and commands."""
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.converters["string"] = TextConverter
     load_config(app, test_config)
     live_settings.init_app(app)
     app.extensions["clock"] = clock or Clock()
@@ -55,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     api.register_converter(RecordIdConverter, record_id_schema)
+    api.register_converter(TextConverter, text_schema)
     accounts_routes.register(api)
     api.register_blueprint(zones_routes.blp)
     dispatch_routes.register(api)
@@ -63,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     clients_routes.register(api)
     visits_routes.register(api)
     live_routes.register(api)
+    board_routes.register(api)
     app.register_blueprint(health)
     app.register_blueprint(map_page)
     live_transport.init_app(app)

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from field_api.access import Actor
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Role
+from field_api.board.roster import replace_roster
 from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
     app.cli.add_command(positions_cli)
+    app.cli.add_command(roster_cli)
 
 
 def _fail(error: DomainError) -> None:
@@ -127,19 +129,43 @@ def import_zones(path: str, branch_code: str, crs: str) -> None:
 @with_appcontext
 def worker(once: bool) -> None:
     """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
+    from field_api.board.followups import extract_followups
     from field_api.dispatch.jobs import tick_clocks
     from field_api.live.relay import live_jobs
     from field_api.media.storage import media_jobs
     from field_api.tracking.partitions import create_ahead
     from field_api.worker.service import run_forever, run_once
 
-    jobs = [create_ahead, tick_clocks, *live_jobs(current_app.config), *media_jobs(current_app.config)]
+    jobs = [create_ahead, tick_clocks, extract_followups, *live_jobs(current_app.config),
+            *media_jobs(current_app.config)]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")
         return
     click.echo("worker running; Ctrl-C stops it")
     run_forever(lambda: db.session, clock=clock, jobs=jobs, interval_s=current_app.config["WORKER_INTERVAL_S"])
+
+
+@click.group("roster", cls=AppGroup)
+def roster_cli() -> None:
+    """Manage duty rosters (值班表)."""
+
+
+@roster_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--branch", "branch_code", required=True)
+def import_roster(path: str, branch_code: str) -> None:
+    """Replace a branch's shifts from a CSV file: starts,ends,coordinator,surveyors (usernames; ';' between)."""
+    from field_api.board.roster_file import read_roster_file
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            start, end, plans = read_roster_file(db.session, handle)
+        roster = replace_roster(db.session, actor=Actor.system(), now=current_clock().now(), branch_code=branch_code,
+                                start=start, end=end, shifts=plans)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{branch_code}: {len(roster.shifts)} shifts from {start.isoformat()} to {end.isoformat()}")
 
 
 def _create_app():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from field_api.access import Actor, actor_for
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
+from field_api.board import demo as board_demo
 from field_api.dispatch import cases
 from field_api.dispatch import service as dispatches
 from field_api.dispatch.models import Case, Dispatch, Line
@@ -30,6 +31,7 @@ BRANCHES = [
     ("SZ", "Shenzhen branch 深圳分公司", "HQ"),
     ("SZ-FT", "Futian sub-branch 福田支公司", "SZ"),
     ("SZ-BA", "Bao'an sub-branch 宝安支公司", "SZ"),
+    ("GZ", "Guangzhou branch 广州分公司", "HQ"),
 ]
 
 USERS = [
@@ -44,6 +46,7 @@ USERS = [
     ("ba.surveyor1", Role.SURVEYOR, "SZ-BA", "Zhang Min 张敏", "13900000003", False),
     ("ft.sales1", Role.SALESPERSON, "SZ-FT", "Chen Jing 陈静", "13700000001", False),
     ("ba.sales1", Role.SALESPERSON, "SZ-BA", "Liu Yang 刘洋", "13700000002", False),
+    ("gz.coordinator", Role.COORDINATOR, "GZ", "Guangzhou coordinator 广州调度员", "13800000005", False),
 ]
 
 
@@ -71,6 +74,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
         yield f"  {username:<16} {demo_password(username):<22} {role.value:<12} {branch}"
     yield from seed_field_day(session, config=config, now=now)
     yield from visits_demo.seed(session, config=config, now=now)
+    yield from board_demo.seed(session, config=config, now=now)
 
 
 # A morning in Shenzhen for the live map: sites in GCJ-02 (as AMap shows them), phones in WGS-84.

@@ -167,9 +167,15 @@ def projected_arrival(
     coverage: Coverage,
 ) -> datetime:
     """Project when the surveyor reaches the fence centre, never earlier than now."""
-    speed = recent_speed_mps
-    if speed is None or speed < MIN_TRUSTED_SPEED_MPS:
-        # Standing still or unknown: assume typical city traffic rather than "never".
-        speed = URBAN_FALLBACK_SPEED_MPS if Coverage(coverage) is Coverage.URBAN else OTHER_FALLBACK_SPEED_MPS
+    speed = assumed_speed_mps(recent_speed_mps, coverage)
     remaining_m = geodesic_m(fix.lat, fix.lon, fence_center[0], fence_center[1])
     return max(now, fix.device_time + timedelta(seconds=remaining_m / speed))
+
+
+def assumed_speed_mps(recent_speed_mps: float | None, coverage: Coverage) -> float:
+    """The speed a projection assumes: the recent one when trusted, else typical traffic for the zone."""
+    if recent_speed_mps is None or recent_speed_mps < MIN_TRUSTED_SPEED_MPS:
+        # Standing still or unknown: assume typical city traffic rather than "never".
+        return URBAN_FALLBACK_SPEED_MPS if Coverage(coverage) is Coverage.URBAN else OTHER_FALLBACK_SPEED_MPS
+    return recent_speed_mps
+

@@ -33,10 +33,16 @@ class Timestamp(fields.AwareDateTime):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def no_nul(value: str) -> None:
+    """Refuse NUL characters: PostgreSQL cannot store or compare them (it would be a 500, not a 422)."""
+    if "\x00" in value:
+        raise ma.ValidationError("NUL characters are not allowed.")
+
+
 def text(max_length: int, **kwargs) -> fields.String:
-    """A string with a length limit (and at least one character unless allow_empty)."""
+    """A string with a length limit (and at least one character unless allow_empty), without NUL characters."""
     minimum = 0 if kwargs.pop("allow_empty", False) else 1
-    return fields.String(validate=validate.Length(min=minimum, max=max_length), **kwargs)
+    return fields.String(validate=[validate.Length(min=minimum, max=max_length), no_nul], **kwargs)
 
 
 MAX_ID = 2**31 - 1

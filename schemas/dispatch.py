@@ -46,6 +46,8 @@ class CaseSchema(BaseSchema):
     plate_number = fields.String(dump_only=True, allow_none=True)
     coverage = fields.String(dump_only=True, metadata={"description": "urban, suburban or outside"})
     first_dispatched_at = Timestamp(dump_only=True, allow_none=True)
+    dispatch_delay_minutes = fields.Float(dump_only=True, allow_none=True, metadata={
+        "description": "Report-to-dispatch delay: minutes from the report to the first dispatch."})
     closed_at = Timestamp(dump_only=True, allow_none=True)
     legal_hold_reason = fields.String(dump_only=True, allow_none=True)
 

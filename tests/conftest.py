@@ -160,6 +160,14 @@ def live(app, client):
     factory.close()
 
 
+@pytest.fixture
+def rosters(client):
+    """Publishes duty rosters through the API."""
+    from tests.factories.board import BoardFactory
+
+    return BoardFactory(client)
+
+
 def pytest_configure(config):
     config.stash[TALLIES] = Counter()
 

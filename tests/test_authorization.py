@@ -81,6 +81,16 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/live/map"): DESK,
     ("GET", "/api/v1/live/stream"): DESK,
     ("POST", "/api/v1/live/tickets"): DESK,
+    ("GET", "/api/v1/branches/<string:code>/roster"): ALL,
+    ("PUT", "/api/v1/branches/<string:code>/roster"): DESK,
+    ("GET", "/api/v1/branches/<string:code>/roster/gaps"): DESK,
+    ("GET", "/api/v1/board"): DESK,
+    ("GET", "/api/v1/cases/<int:case_id>/candidates"): DESK,
+    ("POST", "/api/v1/cases/<int:case_id>/entrustment"): DESK,
+    ("POST", "/api/v1/cases/<int:case_id>/entrustment/hand-back"): DESK,
+    ("GET", "/api/v1/entrustments"): DESK,
+    ("GET", "/api/v1/followups"): DESK,
+    ("POST", "/api/v1/cases/<int:case_id>/callbacks"): frozenset({COORDINATOR, ADMIN}),
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",

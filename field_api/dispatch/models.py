@@ -61,7 +61,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     report_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    reported_at: Mapped[datetime]
+    reported_at: Mapped[datetime] = mapped_column(index=True)
     line: Mapped[Line] = mapped_column(_enum(Line))
     on_site: Mapped[bool]
     lat: Mapped[float]
@@ -74,7 +74,7 @@ class Case(Base):
     coverage: Mapped[str] = mapped_column(sa.String(16))
     zones_branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id"))
     zones_version: Mapped[int | None]
-    first_dispatched_at: Mapped[datetime | None]
+    first_dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     legal_hold_reason: Mapped[str | None] = mapped_column(sa.String(500))
     legal_hold_at: Mapped[datetime | None]
@@ -84,6 +84,13 @@ class Case(Base):
     branch: Mapped[Branch] = relationship(foreign_keys=[branch_id], lazy="joined", innerjoin=True)
     dispatches: Mapped[list[Dispatch]] = relationship(back_populates="case", order_by="Dispatch.id",
                                                       lazy="selectin")
+
+    @property
+    def dispatch_delay_minutes(self) -> float | None:
+        """Minutes from the report to the first dispatch (the delay the standard forbids); None until dispatched."""
+        if self.first_dispatched_at is None:
+            return None
+        return round((self.first_dispatched_at - self.reported_at).total_seconds() / 60.0, 1)
 
     @classmethod
     def owned_by(cls, user_id: int) -> sa.ColumnElement[bool]:

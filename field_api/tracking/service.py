@@ -182,6 +182,12 @@ def _state(last: DutyInterval | None) -> DutyState:
     return DutyState(on_duty=False, since=last.ended_at)
 
 
+def switched_on(at: datetime) -> sa.Select:
+    """The surveyors whose own duty switch was on at `at` (duty ends exclusively, as position filtering reads it)."""
+    return sa.select(DutyInterval.surveyor_id).where(
+        DutyInterval.started_at <= at, sa.or_(DutyInterval.ended_at.is_(None), DutyInterval.ended_at > at))
+
+
 def duty_state(session: Session, *, actor: Actor) -> DutyState:
     """The caller's duty: on since the open interval's start, or off since the last one's end."""
     return _state(_last_interval(session, actor.user_id))
