@@ -59,6 +59,14 @@ class RecordFactory:
         case = self.dispatching.case(branch=branch)
         return self.dispatching.dispatch(case, surveyor, self.coordinator(branch))
 
+    def entrusted_case(self, to_branch: str, *, from_branch: str) -> int:
+        """A case of `from_branch` that its coordinator entrusted to `to_branch` for survey."""
+        case = self.dispatching.case(branch=from_branch)
+        response = self.client.post(f"/api/v1/cases/{case.id}/entrustment", headers=self.coordinator(from_branch).headers,
+                                    json={"to_branch": to_branch, "items": "车损查勘、定损", "authorised_amount": "8000.00"})
+        assert response.status_code == 201, response.json
+        return case.id
+
     def device(self, surveyor: SignedIn) -> int:
         """A device the surveyor carries."""
         response = self.client.post("/api/v1/devices", headers=surveyor.headers,
