@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from field_api.accounts.models import Role
+from field_api.board.followups import extract_followups
 from field_api.extensions import db
 from tests.factories.images import image_bytes
 from tests.factories.records import RecordFactory, zones_body
@@ -115,6 +116,31 @@ def _publish(w: Walk) -> Request:
         "source": "test", "items": items}}
 
 
+def _entrust(w: Walk) -> Request:
+    w.accounts.branch("GZ")
+    return w.desk, f"/api/v1/cases/{w.records.case(w.surveyor)}/entrustment", {
+        "json": {"to_branch": "GZ", "items": "车损查勘、定损", "authorised_amount": "8000.00"}}
+
+
+def _hand_back(w: Walk) -> Request:
+    case_id = w.records.entrusted_case("SZ", from_branch="GZ")
+    return w.desk, f"/api/v1/cases/{case_id}/entrustment/hand-back", {"json": {"reason": "No surveyor free"}}
+
+
+def _callback(w: Walk) -> Request:
+    case_id = w.records.case(w.surveyor)  # its contact is missed, so the customer is called back
+    w.clock.advance(hours=1)
+    assert extract_followups(db.session, w.clock.now()) >= 1
+    return w.desk, f"/api/v1/cases/{case_id}/callbacks", {"json": {"reached": False}}
+
+
+def _roster(w: Walk) -> Request:
+    shift = {"starts": "2026-07-01T08:00", "ends": "2026-07-01T20:00", "coordinator_id": w.desk.user.id,
+             "surveyor_ids": [w.surveyor.user.id]}
+    return w.desk, "/api/v1/branches/SZ/roster?from=2026-07-01T00:00&to=2026-07-02T00:00", {
+        "json": {"shifts": [shift]}}
+
+
 RECIPES: dict[tuple[str, str], Callable[[Walk], Request]] = {
     ("POST", "/api/v1/users"): lambda w: (w.admin, "/api/v1/users", {"json": {
         "username": "walker", "password": "correct horse", "role": "surveyor", "branch_code": "SZ"}}),
@@ -160,6 +186,10 @@ RECIPES: dict[tuple[str, str], Callable[[Walk], Request]] = {
         w.sales, f"/api/v1/tasks/{w.records.task(w.sales)}/done",
         {"json": {"done_on": w.clock.now().date().isoformat(), "via": "post"}}),
     ("POST", "/api/v1/live/tickets"): lambda w: (w.desk, "/api/v1/live/tickets", {}),
+    ("POST", "/api/v1/cases/<int:case_id>/entrustment"): _entrust,
+    ("POST", "/api/v1/cases/<int:case_id>/entrustment/hand-back"): _hand_back,
+    ("POST", "/api/v1/cases/<int:case_id>/callbacks"): _callback,
+    ("PUT", "/api/v1/branches/<string:code>/roster"): _roster,
 }
 
 
