@@ -14,6 +14,7 @@ from field_api import security
 from field_api.accounts import routes as accounts_routes
 from field_api.audit import routes as audit_routes
 from field_api.board import routes as board_routes
+from field_api.claims import routes as claims_routes
 from field_api.clients import routes as clients_routes
 from field_api.clock import Clock
 from field_api.config import load_config
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     api.register_blueprint(audit_routes.blp)
     clients_routes.register(api)
     visits_routes.register(api)
+    claims_routes.register(api)
     live_routes.register(api)
     board_routes.register(api)
     app.register_blueprint(health)

@@ -35,9 +35,15 @@ DEFAULTS: dict[str, Any] = {
     "DISPATCH_WAIT_MINUTES": 3,
     "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
     "IMAGE_MAX_PIXELS": 64_000_000,
+    "SEAL_KEY": None,
+    "PHOTO_SITE_RADIUS_M": 500.0,
+    "PHOTO_BEFORE_DISPATCH_H": 24.0,
+    "CLAIMS_ENQUIRY_PHONE": "95512",
+    "PROPERTY_CENTRE_AUTHORITY_CNY": 1_000_000,
 }
 
 DEV_SECRET_FILE = "secret_key"
+DEV_SEAL_KEY_FILE = "seal_key"
 MIN_SECRET_LENGTH = 32
 
 
@@ -67,6 +73,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     cfg["MEDIA_ROOT"] = str(Path(cfg["MEDIA_ROOT"] or instance / "media"))
     cfg["SECRET_KEY"] = secret_key(cfg, instance)
+    cfg["SEAL_KEY"] = seal_key(cfg, instance)
 
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg["RATELIMIT_HEADERS_ENABLED"] = True
@@ -97,13 +104,23 @@ def is_production(cfg: Any) -> bool:
 
 def secret_key(cfg: Any, instance: Path) -> str:
     """Return the secret key: required in production, generated once and kept in development."""
-    key_file = instance / DEV_SECRET_FILE
-    key = cfg.get("SECRET_KEY")
+    return _key(cfg, instance, "SECRET_KEY", DEV_SECRET_FILE)
+
+
+def seal_key(cfg: Any, instance: Path) -> str:
+    """Return the key of claim-form seals (never stored in the database): like the secret key, required in production."""
+    return _key(cfg, instance, "SEAL_KEY", DEV_SEAL_KEY_FILE)
+
+
+def _key(cfg: Any, instance: Path, name: str, dev_file: str) -> str:
+    key_file = instance / dev_file
+    key = cfg.get(name)
     if is_production(cfg):
         if not key or len(str(key)) < MIN_SECRET_LENGTH:
-            raise ConfigError(f"production needs FIELD_API_SECRET_KEY of at least {MIN_SECRET_LENGTH} characters")
+            raise ConfigError(f"production needs FIELD_API_{name} of at least {MIN_SECRET_LENGTH} characters")
         if key_file.exists() and key_file.read_text().strip() == str(key):
-            raise ConfigError("production refuses the development secret key; generate a new one")
+            raise ConfigError(f"production refuses the development {name.lower().replace('_', ' ')}; "
+                              "generate a new one")
         return str(key)
     if key:
         return str(key)

@@ -15,6 +15,7 @@ from field_api.access import Actor, actor_for
 from field_api.accounts import service as accounts
 from field_api.accounts.models import Branch, Role, User
 from field_api.board import demo as board_demo
+from field_api.claims import demo as claims_demo
 from field_api.dispatch import cases
 from field_api.dispatch import service as dispatches
 from field_api.dispatch.models import Case, Dispatch, Line
@@ -75,6 +76,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
     yield from seed_field_day(session, config=config, now=now)
     yield from visits_demo.seed(session, config=config, now=now)
     yield from board_demo.seed(session, config=config, now=now)
+    yield from claims_demo.seed(session, config=config, now=now)
 
 
 # A morning in Shenzhen for the live map: sites in GCJ-02 (as AMap shows them), phones in WGS-84.

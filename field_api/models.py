@@ -4,6 +4,7 @@ from field_api.accounts.models import AccessToken, Branch, User  # noqa: F401
 from field_api.audit.models import AuditEvent  # noqa: F401
 from field_api.board.models import (CallbackAttempt, Entrustment, FollowUp, RosterShift,  # noqa: F401
                                     RosterSurveyor)
+from field_api.claims.models import ClaimAttachment, ClaimForm, ClaimSeal  # noqa: F401
 from field_api.clients.models import Client  # noqa: F401
 from field_api.deployment.models import DeploymentSetting  # noqa: F401
 from field_api.dispatch.models import Case, Dispatch, DispatchEvent  # noqa: F401

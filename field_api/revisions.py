@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,7 @@ class Outcome(str, enum.Enum):
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, (date, uuid.UUID)):
+    if isinstance(value, (date, uuid.UUID, Decimal)):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value

@@ -122,7 +122,8 @@ class EntrustmentRefSchema(BaseSchema):
     from_branch = fields.Function(lambda e: e.from_branch.code, dump_only=True)
     to_branch = fields.Function(lambda e: e.to_branch.code, dump_only=True)
     items = fields.String(dump_only=True)
-    authorised_amount = fields.Decimal(as_string=True, dump_only=True)
+    authorised_amount = fields.Decimal(as_string=True, dump_only=True,
+                                       metadata={"type": "string", "format": "decimal"})
     entrusted_at = Timestamp(dump_only=True)
 
 
@@ -164,8 +165,10 @@ class EntrustSchema(BaseSchema):
 
     to_branch = text(32, required=True)
     items = text(1000, required=True, metadata={"description": "The entrusted items (委托事项)."})
-    authorised_amount = fields.Decimal(required=True, places=2, as_string=True,
-                                       validate=validate.Range(min=0, max=999_999_999_999))
+    authorised_amount = fields.Decimal(required=True, places=2,
+                                       validate=validate.Range(min=0, max=999_999_999_999),
+                                       metadata={"minimum": 0, "maximum": 999_999_999_999,
+                                                 "description": "Yuan, up to two decimals."})
 
 
 class HandBackSchema(BaseSchema):

@@ -87,6 +87,7 @@ def app(database_template, tmp_path, clock):
         "TESTING": True,
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-" + "x" * 32,
+        "SEAL_KEY": "test-seal-" + "x" * 32,
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PASSWORD_HASH_CHEAP": True,
     }, clock=clock)
@@ -166,6 +167,16 @@ def rosters(client):
     from tests.factories.board import BoardFactory
 
     return BoardFactory(client)
+
+
+@pytest.fixture
+def claims(app, client, accounts, dispatching):
+    """A surveyor of SZ-FT and a coordinator of SZ with Shenzhen's zones; puts claim forms through the API."""
+    from tests.factories.claims import ClaimFactory
+
+    dispatching.shenzhen_zones()
+    surveyor = accounts.sign_in("surveyor", "SZ-FT", display_name="Li Wei 李伟", phone="13900000001")
+    return ClaimFactory(client, dispatching, accounts, surveyor, accounts.sign_in("coordinator", "SZ"))
 
 
 def pytest_configure(config):

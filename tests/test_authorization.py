@@ -18,6 +18,7 @@ ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINAT
 DESK = frozenset({COORDINATOR, MANAGER, ADMIN})
 SALESPERSON = Role.SALESPERSON
 CLIENT_READERS = frozenset({SALESPERSON, COORDINATOR, MANAGER, ADMIN})
+CLAIM_READERS = frozenset({SURVEYOR, COORDINATOR, MANAGER, ADMIN})
 PUBLIC = None
 
 # (method, rule) -> roles allowed (PUBLIC: no token needed)
@@ -78,6 +79,14 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/tasks"): CLIENT_READERS,
     ("GET", "/api/v1/tasks/<int:task_id>"): CLIENT_READERS,
     ("POST", "/api/v1/tasks/<int:task_id>/done"): CLIENT_READERS,
+    ("GET", "/api/v1/claim-forms"): CLAIM_READERS,
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>"): CLAIM_READERS,
+    ("PUT", "/api/v1/claim-forms/<uuid:form_id>"): frozenset({SURVEYOR}),
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/attachments"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/attachments/<string:sha256>"): CLAIM_READERS,
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/receipt"): CLAIM_READERS,
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/seal"): frozenset({SURVEYOR}),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/verify"): CLAIM_READERS,
     ("GET", "/api/v1/live/map"): DESK,
     ("GET", "/api/v1/live/stream"): DESK,
     ("POST", "/api/v1/live/tickets"): DESK,

@@ -46,7 +46,16 @@ def test_production_requires_a_real_secret_and_refuses_the_development_one():
     dev_key = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
     with pytest.raises(ConfigError):
         create_app({"ENV": "production", "SECRET_KEY": dev_key, "DATABASE_URL": "sqlite://"})
-    assert create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "DATABASE_URL": "sqlite://"})
+    assert create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "SEAL_KEY": "s" * 48,
+                       "DATABASE_URL": "sqlite://"})
+
+
+def test_production_requires_a_real_seal_key_and_refuses_the_development_one():
+    with pytest.raises(ConfigError, match="SEAL_KEY"):
+        create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "DATABASE_URL": "sqlite://"})
+    dev_key = create_app({"DATABASE_URL": "sqlite://"}).config["SEAL_KEY"]
+    with pytest.raises(ConfigError, match="seal key"):
+        create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "SEAL_KEY": dev_key, "DATABASE_URL": "sqlite://"})
 
 
 def test_the_cli_creates_a_branch_and_a_user_who_can_sign_in(runner, client):

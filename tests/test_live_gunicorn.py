@@ -6,6 +6,7 @@ database, SQLite file or PostgreSQL. Skipped when Redis is not reachable, unless
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -18,7 +19,10 @@ from tests.redis_server import redis_url_or_skip
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse"
-MAX_CONNECTIONS = 20  # bounded tries to land one stream on each worker
+# Bounded tries to land one stream on each worker: a worker still booting on a loaded machine takes no
+# connection, so the tries are spread over up to half a minute.
+MAX_CONNECTIONS = 150
+BETWEEN_TRIES_S = 0.2
 
 
 def sign_in(server: Gunicorn, username: str) -> str:
@@ -36,6 +40,7 @@ def open_stream_on_each_worker(server: Gunicorn, token: str, workers: int = 2) -
         process = client.until("ready")["process"]
         if process in streams:
             client.close()
+            time.sleep(BETWEEN_TRIES_S)
             continue
         streams[process] = client
         if len(streams) == workers:

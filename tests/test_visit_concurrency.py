@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from field_api.extensions import db
+from tests.factories.concurrency import race as _race
 from tests.factories.images import image_bytes
 from tests.factories.visits import visit_body
-
-
-def _race(app, requests):
-    """Run the requests in threads released together; return their responses."""
-    barrier = threading.Barrier(len(requests))
-    responses = [None] * len(requests)
-
-    def run(index, send):
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = send(client)
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
 
 
 def _count(table: str, **where) -> int:

@@ -1,15 +1,20 @@
-"""Only real images pass: decoded by Pillow (JPEG, PNG, HEIC) within a pixel limit; names are not trusted."""
+"""Only real images pass: decoded by Pillow (JPEG, PNG, HEIC) within a pixel limit; names are not trusted.
+
+Accepted images also yield their EXIF capture time and position, a thumbnail, and a copy without metadata.
+"""
 
 from __future__ import annotations
 
 import functools
+import io
+import math
 import struct
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from field_api.errors import Invalid, UnsupportedMediaType
 
@@ -115,3 +120,83 @@ def _degrees_within(value: object, limit: float) -> bool:
     except (TypeError, ValueError, ZeroDivisionError):
         return False
     return 0 <= minutes < 60 and 0 <= seconds < 60 and 0 <= degrees + minutes / 60 + seconds / 3600 <= limit
+
+
+@dataclass(frozen=True)
+class ExifFacts:
+    """What a photo's EXIF says about when and where it was taken (GPS in WGS-84, as EXIF defines it)."""
+
+    taken_at: datetime | None
+    local_time: bool
+    lat: float | None
+    lon: float | None
+    present: bool
+
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _DATETIME = 0x9003, 0x9011, 0x0132
+
+
+def read_exif(path: str | Path) -> ExifFacts:
+    """Read the capture time and GPS position of an image already accepted by `inspect_image`."""
+    _register_heif()
+    with Image.open(path, formats=tuple(CONTENT_TYPES)) as image:
+        exif = image.getexif()
+        details, gps = dict(exif.get_ifd(_EXIF_IFD)), dict(exif.get_ifd(_GPS_IFD))
+    taken_at, local = _capture_time(details.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME),
+                                    details.get(_OFFSET_TIME_ORIGINAL))
+    lat, lon = _gps_degrees(gps.get(2), gps.get(1), "S"), _gps_degrees(gps.get(4), gps.get(3), "W")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat, lon) == (0, 0):
+        lat = lon = None
+    return ExifFacts(taken_at, local, lat, lon, present=len(exif) > 0)
+
+
+def _capture_time(value: object, offset: object) -> tuple[datetime | None, bool]:
+    """EXIF time is local wall time; with OffsetTimeOriginal it is an instant, without it the caller picks the zone."""
+    if not isinstance(value, str):
+        return None, False
+    try:
+        wall = datetime.strptime(value.strip("\x00 ").strip(), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None, False
+    if isinstance(offset, str):
+        try:
+            return datetime.strptime(f"{wall.isoformat()}{offset.strip()}", "%Y-%m-%dT%H:%M:%S%z"), False
+        except ValueError:
+            pass
+    return wall, True
+
+
+def _gps_degrees(value: object, ref: object, negative: str) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = degrees + minutes / 60 + seconds / 3600
+    if not all(map(math.isfinite, (degrees, minutes, seconds))):
+        return None
+    return -result if isinstance(ref, str) and ref.strip().upper() == negative else result
+
+
+def thumbnail(path: str | Path, *, max_side: int = 320) -> bytes:
+    """A small JPEG of the image, upright and without metadata."""
+    _register_heif()
+    with Image.open(path, formats=tuple(CONTENT_TYPES)) as image:
+        small = ImageOps.exif_transpose(image)
+        small.thumbnail((max_side, max_side))
+        buffer = io.BytesIO()
+        small.convert("RGB").save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def without_metadata(path: str | Path) -> tuple[bytes, str]:
+    """The image re-encoded without EXIF (JPEG stays JPEG, PNG stays PNG, HEIC becomes JPEG), and its type."""
+    _register_heif()
+    with Image.open(path, formats=tuple(CONTENT_TYPES)) as image:
+        upright = ImageOps.exif_transpose(image)
+        buffer = io.BytesIO()
+        if image.format == "PNG":
+            upright.save(buffer, format="PNG")
+            return buffer.getvalue(), "image/png"
+        upright.convert("RGB").save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue(), "image/jpeg"

@@ -7,6 +7,7 @@ bytes twice is a no-op.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -94,6 +95,11 @@ class MediaStore:
             except FileNotFoundError:
                 continue  # its upload finished meanwhile
         return swept
+
+    def keep_bytes(self, data: bytes) -> StoredFile:
+        """Store bytes made on the server (a thumbnail, a stripped copy) at their content address."""
+        with self.receive(io.BytesIO(data), max_bytes=len(data)) as incoming:
+            return self.keep(incoming)
 
     def _write_temp(self, stream: BinaryIO, *, max_bytes: int, field: str) -> Incoming:
         temp_dir = self.root / "tmp"

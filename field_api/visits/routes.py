@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest.fields import Upload
@@ -12,6 +10,7 @@ from field_api.access import Blueprint, current_actor
 from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.extensions import db
+from field_api.media import limit_upload_body
 from field_api.pagination import SelectPage
 from field_api.revisions import Outcome, etag, with_current
 from field_api.visits import checklist_routes, photos, service, sync
@@ -34,16 +33,6 @@ class PhotoFileSchema(BaseSchema):
 
 def _rules() -> VisitRules:
     return VisitRules.from_config(current_app.config)
-
-
-def _limit_photo_body(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        # Refuse an oversize upload before werkzeug spools it; the form fields get a little room.
-        request.max_content_length = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @visits.route("")
@@ -102,7 +91,7 @@ class VisitAmendments(MethodView):
 
 @visits.route("/<uuid:visit_id>/photos")
 class VisitPhotos(MethodView):
-    decorators = [_limit_photo_body]
+    decorators = [limit_upload_body(room=64 * 1024)]
 
     @visits.login_required(Role.SALESPERSON)
     @visits.arguments(PhotoFormSchema, location="form")
