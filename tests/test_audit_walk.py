@@ -141,6 +141,23 @@ def _roster(w: Walk) -> Request:
         "json": {"shifts": [shift]}}
 
 
+def _claim_form(w: Walk) -> Request:
+    body = w.records.claims(w.surveyor).body(w.records.dispatch(w.surveyor)["id"])
+    return w.surveyor, f"/api/v1/claim-forms/{uuid.uuid4()}", {"json": body}
+
+
+def _claim_attachment(w: Walk) -> Request:
+    form_id, _ = w.records.claim_form(w.surveyor)
+    return w.surveyor, f"/api/v1/claim-forms/{form_id}/attachments", {
+        "data": {"file": (io.BytesIO(image_bytes(color="khaki")), "scene.jpg"), "kind": "scene"},
+        "content_type": "multipart/form-data"}
+
+
+def _seal(w: Walk) -> Request:
+    form_id, _, _ = w.records.claims(w.surveyor).complete_form()
+    return w.surveyor, f"/api/v1/claim-forms/{form_id}/seal", {}
+
+
 RECIPES: dict[tuple[str, str], Callable[[Walk], Request]] = {
     ("POST", "/api/v1/users"): lambda w: (w.admin, "/api/v1/users", {"json": {
         "username": "walker", "password": "correct horse", "role": "surveyor", "branch_code": "SZ"}}),
@@ -190,6 +207,9 @@ RECIPES: dict[tuple[str, str], Callable[[Walk], Request]] = {
     ("POST", "/api/v1/cases/<int:case_id>/entrustment/hand-back"): _hand_back,
     ("POST", "/api/v1/cases/<int:case_id>/callbacks"): _callback,
     ("PUT", "/api/v1/branches/<string:code>/roster"): _roster,
+    ("PUT", "/api/v1/claim-forms/<uuid:form_id>"): _claim_form,
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/attachments"): _claim_attachment,
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/seal"): _seal,
 }
 
 

@@ -42,6 +42,7 @@ OWNER_ROLE: dict[str, Role | None] = {
     "client": Role.SALESPERSON, "client_pair": Role.SALESPERSON, "visit": Role.SALESPERSON,
     "submitted_visit": Role.SALESPERSON, "photo": Role.SALESPERSON, "task": Role.SALESPERSON,
     "branch": None,  # addressed by code: own = the actor's branch
+    "claim_form": Role.SURVEYOR, "claim_attachment": Role.SURVEYOR,
     "entrusted": Role.SURVEYOR,  # a third branch's case entrusted to the owner's branch (desk roles act on it)
 }
 
@@ -69,6 +70,12 @@ def _json(url: str, body: Any = None) -> tuple[str, dict[str, Any]]:
 def _photo_upload(url: str) -> tuple[str, dict[str, Any]]:
     data = image_bytes("JPEG", color="olive")
     return url, {"data": {"file": (io.BytesIO(data), "p.jpg")}, "content_type": "multipart/form-data"}
+
+
+def _claim_upload(form_id: str) -> tuple[str, dict[str, Any]]:
+    data = image_bytes("JPEG", color="khaki")
+    return f"/api/v1/claim-forms/{form_id}/attachments", {
+        "data": {"file": (io.BytesIO(data), "scene.jpg"), "kind": "scene"}, "content_type": "multipart/form-data"}
 
 
 def _amendment(visit) -> tuple[str, dict[str, Any]]:
@@ -152,6 +159,21 @@ OWNERSHIP: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/cases/<int:case_id>/callbacks"): Row(
         # A visible case that needs no callback is refused for that reason (422); another branch's is 404.
         "case", lambda t, now: _json(f"/api/v1/cases/{t}/callbacks", {"reached": False}), ok=frozenset({201, 422})),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>"): Row(
+        "claim_form", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}")),
+    ("PUT", "/api/v1/claim-forms/<uuid:form_id>"): Row(
+        "claim_form", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}", t[1])),
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/attachments"): Row(
+        "claim_form", lambda t, now: _claim_upload(t[0])),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/attachments/<string:sha256>"): Row(
+        "claim_attachment", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}/attachments/{t[1]}")),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/receipt"): Row(
+        "claim_form", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}/receipt")),
+    ("POST", "/api/v1/claim-forms/<uuid:form_id>/seal"): Row(
+        # A draft still missing documents is refused for that reason; another's form is 404.
+        "claim_form", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}/seal"), ok=frozenset({200, 201, 409, 422})),
+    ("GET", "/api/v1/claim-forms/<uuid:form_id>/verify"): Row(
+        "claim_form", lambda t, now: _json(f"/api/v1/claim-forms/{t[0]}/verify"), ok=frozenset({200, 409, 422})),
 }
 # The dispatch-board exception: a case entrusted to the caller's branch is seen there too.
 ENTRUSTED_READS: dict[tuple[str, str], Row] = {
@@ -246,6 +268,10 @@ class World:
             return r.photo(owner)
         if kind == "task":
             return r.task(owner)
+        if kind == "claim_form":
+            return r.claim_form(owner)
+        if kind == "claim_attachment":
+            return r.claim_attachment(owner)
         if kind == "entrusted":
             return r.entrusted_case(branch_of(owner), from_branch=THIRD)
         raise AssertionError(f"no recipe for a {kind}")
@@ -315,6 +341,7 @@ LISTS: dict[str, tuple[str, Callable[[Any], str], Callable[[Any], set]]] = {
     "/api/v1/clients": ("client", lambda t: t[0]["id"], _ids),
     "/api/v1/visits": ("visit", lambda t: t[0], _ids),
     "/api/v1/tasks": ("task", str, _ids),
+    "/api/v1/claim-forms": ("claim_form", lambda t: t[0], _ids),
     "/api/v1/board?branch=SZ": ("case", str, lambda answer: {str(row["case"]["id"]) for row in answer}),
 }
 NOT_LISTED = {

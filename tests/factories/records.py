@@ -17,6 +17,7 @@ from typing import Any
 from field_api.accounts.models import Branch, Role
 from field_api.extensions import db
 from tests.factories.accounts import AccountFactory, SignedIn
+from tests.factories.claims import ClaimFactory
 from tests.factories.dispatch import SHENZHEN, DispatchFactory
 from tests.factories.images import image_bytes
 from tests.factories.visits import HANDBOOK_SUB_CHECKS, VisitFactory, visit_body
@@ -66,6 +67,27 @@ class RecordFactory:
                                     json={"to_branch": to_branch, "items": "车损查勘、定损", "authorised_amount": "8000.00"})
         assert response.status_code == 201, response.json
         return case.id
+
+    def claim_form(self, surveyor: SignedIn) -> tuple[str, dict[str, Any]]:
+        """A draft claim form of the surveyor's dispatch: (id, the body sent)."""
+        body = self.claims(surveyor).body(self.dispatch(surveyor)["id"])
+        form_id = str(uuid.uuid4())
+        response = self.claims(surveyor).put(form_id, body)
+        assert response.status_code == 201, response.json
+        return form_id, body
+
+    def claim_attachment(self, surveyor: SignedIn) -> tuple[str, str]:
+        """A scene photo on a draft claim form of the surveyor: (form id, sha256)."""
+        form_id, _ = self.claim_form(surveyor)
+        data = image_bytes("JPEG", color="silver")
+        response = self.claims(surveyor).upload(form_id, "scene", data)
+        assert response.status_code == 201, response.json
+        return form_id, hashlib.sha256(data).hexdigest()
+
+    def claims(self, surveyor: SignedIn) -> ClaimFactory:
+        """The claim factory acting as this surveyor."""
+        return ClaimFactory(self.client, self.dispatching, self.accounts, surveyor,
+                            self.coordinator(branch_of(surveyor)))
 
     def device(self, surveyor: SignedIn) -> int:
         """A device the surveyor carries."""
