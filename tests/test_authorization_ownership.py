@@ -144,7 +144,8 @@ OWNERSHIP: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/tasks/<int:task_id>"): Row("task", lambda t, now: _json(f"/api/v1/tasks/{t}")),
     ("POST", "/api/v1/tasks/<int:task_id>/done"): Row(
         "task", lambda t, now: _json(f"/api/v1/tasks/{t}/done", {"done_on": now.date().isoformat(), "via": "post"})),
-    ("GET", "/api/v1/branches/<string:code>/roster"): Row("branch", lambda t, now: _json(f"/api/v1/branches/{t}/roster")),
+    ("GET", "/api/v1/branches/<string:code>/roster"): Row(
+        "branch", lambda t, now: _json(f"/api/v1/branches/{t}/roster")),
     ("PUT", "/api/v1/branches/<string:code>/roster"): Row(
         "branch", lambda t, now: _json(f"/api/v1/branches/{t}/roster", {"shifts": []})),
     ("GET", "/api/v1/branches/<string:code>/roster/gaps"): Row(

@@ -1,8 +1,8 @@
 """Hostile uploads: every file that lies, breaks or bloats is refused with a clear 4xx, and leaves no trace.
 
-Each hostile file goes to every upload endpoint in UPLOAD_TARGETS (visit photos and claim-form attachments; a
-new one is one more entry), and through field_api/media on its own. After each refusal the database holds the same rows,
-the media folder the same files, and the app still answers and still takes a real photo.
+Each hostile file goes to every upload endpoint in UPLOAD_TARGETS (visit photos and claim-form attachments;
+a new one is one more entry), and through field_api/media on its own. After each refusal the database holds
+the same rows, the media folder the same files, and the app still answers and still takes a real photo.
 """
 
 from __future__ import annotations
@@ -265,7 +265,8 @@ def test_a_100_mb_body_is_413_without_being_held_in_memory(app, client, tally, t
 @pytest.mark.parametrize("hostile", [h for h in HOSTILE if h.in_content], ids=[h.id for h in HOSTILE if h.in_content])
 def test_the_media_module_itself_refuses_each_hostile_file(tmp_path, tally, hostile):
     store = MediaStore(tmp_path / "media")
-    with pytest.raises(DomainError) as refused, store.receive(io.BytesIO(hostile.data()), max_bytes=10 * MB) as incoming:
+    stream = io.BytesIO(hostile.data())
+    with pytest.raises(DomainError) as refused, store.receive(stream, max_bytes=10 * MB) as incoming:
         inspect_image(incoming.path, max_pixels=64_000_000)
         store.keep(incoming)
     tally("hostile files")

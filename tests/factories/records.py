@@ -63,7 +63,8 @@ class RecordFactory:
     def entrusted_case(self, to_branch: str, *, from_branch: str) -> int:
         """A case of `from_branch` that its coordinator entrusted to `to_branch` for survey."""
         case = self.dispatching.case(branch=from_branch)
-        response = self.client.post(f"/api/v1/cases/{case.id}/entrustment", headers=self.coordinator(from_branch).headers,
+        response = self.client.post(f"/api/v1/cases/{case.id}/entrustment",
+                                    headers=self.coordinator(from_branch).headers,
                                     json={"to_branch": to_branch, "items": "车损查勘、定损", "authorised_amount": "8000.00"})
         assert response.status_code == 201, response.json
         return case.id
