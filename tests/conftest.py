@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from datetime import datetime, timezone
 
 import pytest
@@ -19,11 +18,6 @@ from tests.factories.live import LiveFactory
 from tests.factories.tracking import TrackingFactory
 from tests.tally import COUNTS
 
-TALLIES = pytest.StashKey[Counter]()
-# What the reliability tests count, as the CI output prints it ("authorization matrix: 420 cells checked").
-TALLY_LINES = {"matrix cells": "authorization matrix: {} cells checked",
-               "hostile files": "hostile uploads: {} hostile files tried",
-               "audited writes": "audit walk: {} write endpoints left an audit row"}
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
 POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
 
@@ -196,32 +190,3 @@ def claims(app, client, accounts, dispatching):
     dispatching.shenzhen_zones()
     surveyor = accounts.sign_in("surveyor", "SZ-FT", display_name="Li Wei 李伟", phone="13900000001")
     return ClaimFactory(client, dispatching, accounts, surveyor, accounts.sign_in("coordinator", "SZ"))
-
-
-def pytest_configure(config):
-    config.stash[TALLIES] = Counter()
-
-
-@pytest.fixture
-def tally(request):
-    """Count something the CI output reports (see TALLY_LINES): `tally("matrix cells")`."""
-    def add(what: str, n: int = 1) -> None:
-        assert what in TALLY_LINES, what
-        request.config.stash[TALLIES][what] += n
-
-    return add
-
-
-def pytest_sessionfinish(session):
-    if hasattr(session.config, "workeroutput"):  # an xdist worker hands its counts to the controller
-        session.config.workeroutput["tallies"] = dict(session.config.stash[TALLIES])
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    node.config.stash[TALLIES].update(getattr(node, "workeroutput", {}).get("tallies", {}))
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    for what, count in sorted(config.stash[TALLIES].items()):
-        terminalreporter.write_line(TALLY_LINES[what].format(count))

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from field_api.accounts.models import Role
+from tests import tally
 
 ALL = frozenset(Role)
 ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.SURVEYOR
@@ -136,8 +137,8 @@ CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC 
 
 
 @pytest.mark.parametrize("method, rule, role", CASES, ids=[f"{m} {r} {role.value}" for m, r, role in CASES])
-def test_each_role_gets_the_answer_of_the_table(accounts, client, tally, method, rule, role):
-    tally("matrix cells")
+def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, role):
+    tally.count("authorization matrix cells checked")
     signed = accounts.sign_in(role, "HQ" if role is ADMIN else "SZ")
     response = client.open(_url(rule), method=method, headers=signed.headers, json={})
     if role in TABLE[(method, rule)]:
@@ -148,8 +149,8 @@ def test_each_role_gets_the_answer_of_the_table(accounts, client, tally, method,
 
 @pytest.mark.parametrize("method, rule", [(m, r) for (m, r), roles in TABLE.items() if roles is not PUBLIC])
 @pytest.mark.parametrize("credential", ["none", "forged", "expired", "revoked", "deactivated"])
-def test_no_endpoint_answers_without_a_valid_token(app, accounts, client, clock, tally, method, rule, credential):
-    tally("matrix cells")
+def test_no_endpoint_answers_without_a_valid_token(app, accounts, client, clock, method, rule, credential):
+    tally.count("authorization matrix cells checked")
     headers = {}
     if credential == "forged":
         headers = {"Authorization": "Bearer forged"}

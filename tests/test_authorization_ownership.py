@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from field_api.accounts.models import Role
 from field_api.extensions import db
+from tests import tally
 from tests.factories.images import image_bytes
 from tests.factories.records import RecordFactory, branch_of, zones_body
 from tests.factories.visits import visit_body
@@ -304,7 +305,7 @@ def _audit_rows() -> int:
 
 
 @pytest.mark.parametrize("method, rule, case", sorted(ROWS), ids=[f"{m} {r}{c}" for m, r, c in sorted(ROWS)])
-def test_each_role_reaches_only_the_records_its_branch_and_role_let_it_see(tally, client, clock, world, method, rule,
+def test_each_role_reaches_only_the_records_its_branch_and_role_let_it_see(client, clock, world, method, rule,
                                                                            case):
     row = ROWS[(method, rule, case)]
     wrong = []
@@ -318,7 +319,7 @@ def test_each_role_reaches_only_the_records_its_branch_and_role_let_it_see(tally
             before = _audit_rows()
             response = client.open(url, method=method, headers=headers, **kwargs)
             allowed = expected(row, role, method, rule, ownership)
-            tally("matrix cells")
+            tally.count("authorization matrix cells checked")
             if response.status_code not in allowed:
                 wrong.append(f"{role.value} on {ownership} record: {response.status_code} not in {sorted(allowed)} "
                              f"({(response.json or {}).get('message')})")
@@ -366,7 +367,7 @@ def test_every_collection_has_a_listing_row(app):
 
 
 @pytest.mark.parametrize("url", sorted(LISTS))
-def test_each_roles_list_holds_exactly_the_records_it_may_see(tally, client, world, url):
+def test_each_roles_list_holds_exactly_the_records_it_may_see(client, world, url):
     kind, id_of, ids_in = LISTS[url]
     wrong = []
     for role in Role:
@@ -380,7 +381,7 @@ def test_each_roles_list_holds_exactly_the_records_it_may_see(tally, client, wor
         assert response.status_code == 200, response.json
         listed = ids_in(response.json)
         for ownership, ident in targets.items():
-            tally("matrix cells")
+            tally.count("authorization matrix cells checked")
             expected_listed = sees(role, kind, ownership) and not (ownership == OTHER_BRANCH and "branch=" in url)
             if (ident in listed) != expected_listed:
                 wrong.append(f"{role.value}: {ownership} record {ident} {'listed' if ident in listed else 'missing'}")

@@ -23,6 +23,7 @@ from field_api.errors import DomainError
 from field_api.extensions import db
 from field_api.media.images import inspect_image
 from field_api.media.storage import MediaStore
+from tests import tally
 from tests.factories.images import decompression_bomb, image_bytes
 
 MB = 1024 * 1024
@@ -186,12 +187,12 @@ def _still_healthy(app, client, target, url, headers) -> None:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.id for h in HOSTILE])
-def test_each_hostile_file_is_refused_with_a_clear_4xx_and_leaves_no_trace(app, client, tally, target, hostile):
+def test_each_hostile_file_is_refused_with_a_clear_4xx_and_leaves_no_trace(app, client, target, hostile):
     spec, url, headers = target
     before = row_counts(spec.tables)
     response = _send(client, spec, url, headers, hostile.data(), hostile.filename, hostile.content_type,
                      hostile.form)
-    tally("hostile files")
+    tally.count("hostile files tried")
     assert response.status_code == hostile.status, response.json
     assert response.is_json and response.json["message"] and response.json["errors"], response.data[:300]
     assert row_counts(spec.tables) == before
@@ -240,7 +241,7 @@ class MultipartOfZeros(io.RawIOBase):
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_a_100_mb_body_is_413_without_being_held_in_memory(app, client, tally, target, declared):
+def test_a_100_mb_body_is_413_without_being_held_in_memory(app, client, target, declared):
     spec, url, headers = target
     body = MultipartOfZeros(100 * MB, spec.field)
     before = row_counts(spec.tables)
@@ -253,7 +254,7 @@ def test_a_100_mb_body_is_413_without_being_held_in_memory(app, client, tally, t
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    tally("hostile files")
+    tally.count("hostile files tried")
     assert response.status_code == 413, response.data[:300]
     assert response.is_json and response.json["status"]
     assert peak < 8 * MB, f"the refusal held {peak / MB:.1f} MB"
@@ -263,18 +264,18 @@ def test_a_100_mb_body_is_413_without_being_held_in_memory(app, client, tally, t
 
 
 @pytest.mark.parametrize("hostile", [h for h in HOSTILE if h.in_content], ids=[h.id for h in HOSTILE if h.in_content])
-def test_the_media_module_itself_refuses_each_hostile_file(tmp_path, tally, hostile):
+def test_the_media_module_itself_refuses_each_hostile_file(tmp_path, hostile):
     store = MediaStore(tmp_path / "media")
     stream = io.BytesIO(hostile.data())
     with pytest.raises(DomainError) as refused, store.receive(stream, max_bytes=10 * MB) as incoming:
         inspect_image(incoming.path, max_pixels=64_000_000)
         store.keep(incoming)
-    tally("hostile files")
+    tally.count("hostile files tried")
     assert refused.value.status == hostile.status and "file" in refused.value.errors
     assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
 
 
-def test_the_media_module_stops_reading_a_100_mb_stream_at_its_limit(tmp_path, tally):
+def test_the_media_module_stops_reading_a_100_mb_stream_at_its_limit(tmp_path):
     store = MediaStore(tmp_path / "media")
     body = MultipartOfZeros(100 * MB)
     tracemalloc.start()
@@ -284,7 +285,7 @@ def test_the_media_module_stops_reading_a_100_mb_stream_at_its_limit(tmp_path, t
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    tally("hostile files")
+    tally.count("hostile files tried")
     assert refused.value.status == 413 and body.position <= 12 * MB
     assert peak < 8 * MB
     assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
