@@ -134,10 +134,12 @@ def worker(once: bool) -> None:
     from field_api.board.followups import extract_followups
     from field_api.dispatch.jobs import tick_clocks
     from field_api.live.relay import live_jobs
+    from field_api.media.storage import media_jobs
     from field_api.tracking.partitions import create_ahead
     from field_api.worker.service import run_forever, run_once
 
-    jobs = [create_ahead, tick_clocks, extract_followups, *live_jobs(current_app.config)]
+    jobs = [create_ahead, tick_clocks, extract_followups, *live_jobs(current_app.config),
+            *media_jobs(current_app.config)]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")

@@ -1,7 +1,8 @@
 """Every endpoint declares its roles, and every role gets the answer the table says.
 
 The table is the one list of who may call what. A new endpoint without a row fails
-`test_every_endpoint_has_a_row`. The hardening issue extends the rows with record ownership.
+`test_every_endpoint_has_a_row`. Record ownership (own, same-branch, other-branch) is the other
+dimension, in test_authorization_ownership.py; both count their cells in the test summary.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import pytest
 
 from field_api.accounts.models import Role
+from tests import tally
 
 ALL = frozenset(Role)
 ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.SURVEYOR
@@ -140,6 +142,7 @@ CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC 
 
 @pytest.mark.parametrize("method, rule, role", CASES, ids=[f"{m} {r} {role.value}" for m, r, role in CASES])
 def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, role):
+    tally.count("authorization matrix cells checked")
     signed = accounts.sign_in(role, "HQ" if role is ADMIN else "SZ")
     response = client.open(_url(rule), method=method, headers=signed.headers, json={})
     if role in TABLE[(method, rule)]:
@@ -151,6 +154,7 @@ def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, 
 @pytest.mark.parametrize("method, rule", [(m, r) for (m, r), roles in TABLE.items() if roles is not PUBLIC])
 @pytest.mark.parametrize("credential", ["none", "forged", "expired", "revoked", "deactivated"])
 def test_no_endpoint_answers_without_a_valid_token(app, accounts, client, clock, method, rule, credential):
+    tally.count("authorization matrix cells checked")
     headers = {}
     if credential == "forged":
         headers = {"Authorization": "Bearer forged"}

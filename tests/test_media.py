@@ -89,3 +89,22 @@ def test_a_stream_over_the_limit_is_refused_without_a_trace(tmp_path):
 def test_only_hex_digests_name_files(tmp_path):
     with pytest.raises(ValueError):
         MediaStore(tmp_path).path_of("../../etc/passwd")
+
+
+def test_the_worker_sweeps_temp_files_a_crash_left_but_not_uploads_in_progress(tmp_path):
+    import os
+    from datetime import datetime, timedelta, timezone
+
+    from field_api.media.storage import media_jobs
+
+    store = MediaStore(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    stale, fresh = tmp_path / "tmp" / "upload-stale", tmp_path / "tmp" / "upload-fresh"
+    stale.write_bytes(b"half a photo")
+    fresh.write_bytes(b"arriving")
+    now = datetime.now(timezone.utc)
+    two_hours_ago = (now - timedelta(hours=2)).timestamp()
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    [sweep] = media_jobs({"MEDIA_ROOT": str(tmp_path)})
+    assert sweep(None, now) == 1
+    assert not stale.exists() and fresh.exists() and store.sweep_temp(older_than=now - timedelta(hours=1)) == 0
