@@ -74,11 +74,9 @@ def dispatch_case(session: Session, *, actor: Actor, now: datetime, case_id: int
                         contact_due_at=clock.contact_due(case.line, case.on_site, start),
                         arrival_due_at=clock.arrival_due(case.line, case.on_site, Coverage(case.coverage), start, None))
     if current is not None:
-        # The new dispatch is not in the session yet: publishing (which may query) must not flush it half-made.
-        with session.no_autoflush:
-            _hand_over(current, dispatch)
-            current.status, current.closed_at = DispatchStatus.REASSIGNED, now
-            settle_and_publish(session, current, now)
+        _hand_over(current, dispatch)
+        current.status, current.closed_at = DispatchStatus.REASSIGNED, now
+        settle_and_publish(session, current, now)
     case.first_dispatched_at = start
     session.add(dispatch)
     session.flush()
