@@ -190,6 +190,11 @@ BRANCH_FILTERS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/cases"): Row("branch", lambda t, now: _json(f"/api/v1/cases?branch={t}")),
     ("GET", "/api/v1/dispatches"): Row("branch", lambda t, now: _json(f"/api/v1/dispatches?branch={t}")),
     ("GET", "/api/v1/live/map"): Row("branch", lambda t, now: _json(f"/api/v1/live/map?branch={t}")),
+    ("GET", "/api/v1/reports/compliance"): Row(
+        "branch", lambda t, now: _json(f"/api/v1/reports/compliance?branch={t}&period=2026")),
+    ("GET", "/api/v1/reports/compliance/records"): Row(
+        "branch", lambda t, now: _json(f"/api/v1/reports/compliance/records?branch={t}&period=2026"
+                                       "&measure=visits")),
 }
 ROWS = {**{(m, r, ""): row for (m, r), row in OWNERSHIP.items()},
         **{(m, r, ""): row for (m, r), row in BRANCH_FILTERS.items()},
@@ -355,6 +360,9 @@ NOT_LISTED = {
     "/api/v1/checklists": "one standard for all branches",
     "/api/v1/audit": "scoped by branch in test_audit.py",
     "/api/v1/live/map": "a branch's live picture: its branch filter is a row of BRANCH_FILTERS",
+    "/api/v1/reports/compliance": "a branch's report: its branch filter is a row of BRANCH_FILTERS",
+    "/api/v1/reports/compliance/records": "the records behind a report's number: a row of BRANCH_FILTERS",
+    "/reports/table": "the /reports page's table, built by the same service as /api/v1/reports/compliance",
     "/api/v1/live/stream": "opened with a ticket, scoped like the live map",
     "/api/v1/ingest/osmand": "tracker apps post fixes; nothing to list",
 }
