@@ -12,7 +12,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates")
+BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "candidates":
             from bench import candidates
             candidates.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "live_map":
+            from bench import live_map
+            live_map.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:
