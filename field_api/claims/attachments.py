@@ -28,7 +28,7 @@ from field_api.claims.status import refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedMediaType
 from field_api.media.images import ExifFacts, inspect_image, read_exif, thumbnail, without_metadata
-from field_api.media.storage import MediaStore, StoredFile
+from field_api.media.storage import MediaStore
 from field_api.revisions import Outcome
 from geo.datum import Datum, convert
 from geo.distance import geodesic_m
@@ -73,23 +73,24 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
     form = _form_for_upload(session, actor, form_id)
     store = MediaStore(rules.media_root)
     with store.receive(upload.stream, max_bytes=rules.max_bytes, field="file") as incoming:
-        existing = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.form_id == form_id,
-                                                                   ClaimAttachment.sha256 == incoming.sha256))
+        existing = _stored_before(session, actor, form_id, form, incoming.sha256)
         if existing is not None:
-            if existing.uploaded_by_id != actor.user_id:
-                raise NotFound(f"No claim form {form_id}.")
             return existing, Outcome.UNCHANGED
-        if form is None and session.scalar(sa.select(ClaimAttachment.id).where(
-                ClaimAttachment.form_id == form_id, ClaimAttachment.uploaded_by_id != actor.user_id).limit(1)):
-            raise NotFound(f"No claim form {form_id}.")
-        if form is not None and form.sealed_at is not None:
-            raise Conflict("The form is sealed; attach to a correction of it instead.")
+        # Decoding and re-encoding a 12-megapixel photo takes a good part of a second: hold no transaction
+        # (on SQLite, the database's one write lock) meanwhile; the checks run again once it is done.
+        session.commit()
         facts = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file")
         if upload.kind is AttachmentKind.PARTY_SIGNATURE and facts.format != "PNG":
             raise UnsupportedMediaType("A signature is a PNG image, as a signature pad makes it.",
                                        errors={"file": ["Not a PNG."]})
         exif = _exif(incoming.path)
-        thumb, stripped, stripped_type = _derived(store, incoming.path, upload.kind, exif)
+        thumb_data, stripped_data, stripped_type = _derived(incoming.path, upload.kind, exif)
+        form = _form_for_upload(session, actor, form_id)
+        existing = _stored_before(session, actor, form_id, form, incoming.sha256)
+        if existing is not None:
+            return existing, Outcome.UNCHANGED
+        thumb = store.keep_bytes(thumb_data) if thumb_data is not None else None
+        stripped = store.keep_bytes(stripped_data) if stripped_data is not None else None
         store.keep(incoming)
     strokes = None
     if upload.strokes is not None:
@@ -139,15 +140,31 @@ def _exif(path: Path) -> ExifFacts:
         return NO_EXIF
 
 
-def _derived(store: MediaStore, path: Path, kind: AttachmentKind,
-             exif: ExifFacts) -> tuple[StoredFile | None, StoredFile | None, str | None]:
+def _stored_before(session: Session, actor: Actor, form_id: uuid.UUID, form: ClaimForm | None,
+                   sha256: str) -> ClaimAttachment | None:
+    """The attachment already stored with these bytes (a retry), or None when they may be stored; else refuse."""
+    existing = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.form_id == form_id,
+                                                               ClaimAttachment.sha256 == sha256))
+    if existing is not None:
+        if existing.uploaded_by_id != actor.user_id:
+            raise NotFound(f"No claim form {form_id}.")
+        return existing
+    if form is None and session.scalar(sa.select(ClaimAttachment.id).where(
+            ClaimAttachment.form_id == form_id, ClaimAttachment.uploaded_by_id != actor.user_id).limit(1)):
+        raise NotFound(f"No claim form {form_id}.")
+    if form is not None and form.sealed_at is not None:
+        raise Conflict("The form is sealed; attach to a correction of it instead.")
+    return None
+
+
+def _derived(path: Path, kind: AttachmentKind, exif: ExifFacts) -> tuple[bytes | None, bytes | None, str | None]:
     """The thumbnail (none for ID and bankbook copies) and, when the original has EXIF, a copy without it."""
     try:
-        thumb = None if kind.is_sensitive else store.keep_bytes(thumbnail(path))
+        thumb = None if kind.is_sensitive else thumbnail(path)
         if not exif.present:
             return thumb, None, None
         data, content_type = without_metadata(path)
-        return thumb, store.keep_bytes(data), content_type
+        return thumb, data, content_type
     except (OSError, ValueError) as error:
         raise Invalid(f"The image decoded but could not be re-encoded ({error}).", field="file") from None
 
