@@ -70,14 +70,16 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
                    form_id: uuid.UUID, upload: Upload) -> tuple[ClaimAttachment, Outcome]:
     """Store an attachment of a form (which may not exist yet); the same bytes again store nothing."""
     check_filename(upload.filename)
-    form = _form_for_upload(session, actor, form_id)
+    # Receiving (hash, fsync), decoding and re-encoding a 12-megapixel photo take a good part of a second:
+    # hold no transaction meanwhile (on SQLite it holds the database's one write lock, so uploads would
+    # queue behind each other); the checks run before the work and again once it is done.
+    session.commit()
     store = MediaStore(rules.media_root)
     with store.receive(upload.stream, max_bytes=rules.max_bytes, field="file") as incoming:
+        form = _form_for_upload(session, actor, form_id)
         existing = _stored_before(session, actor, form_id, form, incoming.sha256)
         if existing is not None:
             return existing, Outcome.UNCHANGED
-        # Decoding and re-encoding a 12-megapixel photo takes a good part of a second: hold no transaction
-        # (on SQLite, the database's one write lock) meanwhile; the checks run again once it is done.
         session.commit()
         facts = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file")
         if upload.kind is AttachmentKind.PARTY_SIGNATURE and facts.format != "PNG":
@@ -85,12 +87,13 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
                                        errors={"file": ["Not a PNG."]})
         exif = _exif(incoming.path)
         thumb_data, stripped_data, stripped_type = _derived(incoming.path, upload.kind, exif)
+        # Derived files are named by their content, so writing them before the checks harms nothing.
+        thumb = store.keep_bytes(thumb_data) if thumb_data is not None else None
+        stripped = store.keep_bytes(stripped_data) if stripped_data is not None else None
         form = _form_for_upload(session, actor, form_id)
         existing = _stored_before(session, actor, form_id, form, incoming.sha256)
         if existing is not None:
             return existing, Outcome.UNCHANGED
-        thumb = store.keep_bytes(thumb_data) if thumb_data is not None else None
-        stripped = store.keep_bytes(stripped_data) if stripped_data is not None else None
         store.keep(incoming)
     strokes = None
     if upload.strokes is not None:
