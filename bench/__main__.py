@@ -12,7 +12,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map")
+BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map", "photo_upload")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "live_map":
             from bench import live_map
             live_map.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "photo_upload":
+            from bench import photo_upload
+            photo_upload.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:

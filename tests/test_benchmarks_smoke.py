@@ -40,6 +40,8 @@ def test_every_benchmark_runs_in_smoke_mode_and_writes_its_results(tmp_path, wor
     assert len(live["results"]) == (2 if POSTGRES_URL else 1)
     assert all(view["answer"]["features"]["surveyor"] == view["surveyors"] for r in live["results"]
                for view in r["views"])
+    photos = json.loads((tmp_path / "photo_upload_quick.json").read_text())
+    assert all(r["errors"] == 0 and r["stored"] == r["uploads"] for r in photos["results"]), photos["results"]
     ingest = json.loads((tmp_path / "ingest_http_quick.json").read_text())
     for database in ingest["results"]:
         for scenario in ("fast_big", "fast_small", "naive_small"):
