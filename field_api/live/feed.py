@@ -76,21 +76,19 @@ def _ms(instant: datetime) -> int:
 def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datum: Datum,
                       where: Iterable[Any], on_duty_only: bool = True) -> list[dict[str, Any]]:
     """Surveyors on duty (or on an open dispatch) at their kept latest positions, with state and dispatch."""
-    # At most one open duty interval per surveyor (unique index), so the outer join adds no rows.
-    duty = sa.orm.aliased(DutyInterval)
-    query = (sa.select(User.id, User.display_name, Branch.code, duty.id,
+    on_duty = sa.exists().where(DutyInterval.surveyor_id == User.id, DutyInterval.ended_at.is_(None))
+    query = (sa.select(User.id, User.display_name, Branch.code, on_duty,
                        LatestPosition.lat, LatestPosition.lon, LatestPosition.device_time,
                        LatestPosition.accuracy_m, LatestPosition.battery, LatestPosition.speed_mps,
                        LatestPosition.heading_deg, Dispatch.id, Dispatch.case_id,
                        Dispatch.arrived_at, Dispatch.arrival_due_at, Dispatch.dispatched_at)
              .join(Branch, Branch.id == User.branch_id)
-             .outerjoin(duty, sa.and_(duty.surveyor_id == User.id, duty.ended_at.is_(None)))
              .outerjoin(LatestPosition, LatestPosition.surveyor_id == User.id)
              .outerjoin(Dispatch, sa.and_(Dispatch.surveyor_id == User.id, Dispatch.status == OPEN))
              .where(User.role == Role.SURVEYOR, User.is_active, *where)
              .order_by(User.id))
     if on_duty_only:
-        query = query.where(sa.or_(duty.id.is_not(None), Dispatch.id.is_not(None)))
+        query = query.where(sa.or_(on_duty, Dispatch.id.is_not(None)))
     # Rows are read as tuples: a named attribute of a Row costs a Python call, and there are ~16 per surveyor.
     rows_by_surveyor: dict[int, list[tuple]] = {}
     for row in session.connection().execute(query):
@@ -111,7 +109,7 @@ def _current(rows: list[tuple]) -> tuple | None:
 
 
 def _surveyor_feature(rows: list[tuple], point: list[float] | None, now: datetime) -> dict[str, Any]:
-    (surveyor_id, name, branch_code, duty_id, _lat, _lon, fix_time, accuracy_m, battery, speed_mps,
+    (surveyor_id, name, branch_code, on_duty, _lat, _lon, fix_time, accuracy_m, battery, speed_mps,
      heading_deg, *_) = rows[0]
     current = _current(rows)
     state = IDLE if current is None else (ON_SITE if current[13] is not None else EN_ROUTE)
@@ -119,7 +117,7 @@ def _surveyor_feature(rows: list[tuple], point: list[float] | None, now: datetim
             "geometry": None if point is None else {"type": "Point", "coordinates": point},
             "properties": {
                 "kind": "surveyor", "surveyor_id": surveyor_id, "name": name, "branch_code": branch_code,
-                "on_duty": duty_id is not None, "state": state,
+                "on_duty": bool(on_duty), "state": state,
                 "dispatch_id": current[11] if current else None,
                 "case_id": current[12] if current else None,
                 "open_dispatches": 0 if current is None else sum(1 for r in rows if r[11] is not None),
