@@ -10,7 +10,8 @@ import pytest
 from field_api.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from PIL import Image
 
-from field_api.media.images import inspect_image, jpeg_without_metadata, without_metadata
+from field_api.media.images import (inspect_image, inspect_photo, jpeg_without_metadata, thumbnail,
+                                   without_metadata)
 from field_api.media.storage import MediaStore
 from tests.factories.images import decompression_bomb, image_bytes, photo_with_exif
 
@@ -115,3 +116,10 @@ def test_a_rotated_jpeg_is_re_encoded_upright_without_its_metadata(tmp_path):
 def test_a_jpeg_that_does_not_parse_is_left_to_the_re_encoder():
     assert jpeg_without_metadata(b"\xff\xd8\xff\xe1\x00") is None
     assert jpeg_without_metadata(image_bytes("PNG")) is None
+
+
+def test_a_photo_is_inspected_and_its_thumbnail_made_from_one_decode(tmp_path):
+    path = _write(tmp_path, photo_with_exif(size=(1600, 1200)), "photo.jpg")
+    facts, thumb = inspect_photo(path, max_pixels=10_000_000)
+    assert facts == inspect_image(path, max_pixels=10_000_000) and thumb == thumbnail(path)
+    assert Image.open(io.BytesIO(thumb)).size == (320, 240)

@@ -27,7 +27,7 @@ from field_api.claims.rules import ClaimRules
 from field_api.claims.status import refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedMediaType
-from field_api.media.images import ExifFacts, inspect_image, read_exif, thumbnail, without_metadata
+from field_api.media.images import ExifFacts, inspect_image, inspect_photo, read_exif, without_metadata
 from field_api.media.storage import MediaStore
 from field_api.revisions import Outcome
 from geo.datum import Datum, convert
@@ -81,12 +81,15 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
         if existing is not None:
             return existing, Outcome.UNCHANGED
         session.commit()
-        facts = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file")
+        if upload.kind.is_sensitive:  # ID and bankbook copies get no thumbnail
+            facts, thumb_data = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file"), None
+        else:
+            facts, thumb_data = inspect_photo(incoming.path, max_pixels=rules.max_pixels, field="file")
         if upload.kind is AttachmentKind.PARTY_SIGNATURE and facts.format != "PNG":
             raise UnsupportedMediaType("A signature is a PNG image, as a signature pad makes it.",
                                        errors={"file": ["Not a PNG."]})
         exif = _exif(incoming.path)
-        thumb_data, stripped_data, stripped_type = _derived(incoming.path, upload.kind, exif)
+        stripped_data, stripped_type = _without_exif(incoming.path, exif)
         # Derived files are named by their content, so writing them before the checks harms nothing.
         thumb = store.keep_bytes(thumb_data) if thumb_data is not None else None
         stripped = store.keep_bytes(stripped_data) if stripped_data is not None else None
@@ -160,14 +163,12 @@ def _stored_before(session: Session, actor: Actor, form_id: uuid.UUID, form: Cla
     return None
 
 
-def _derived(path: Path, kind: AttachmentKind, exif: ExifFacts) -> tuple[bytes | None, bytes | None, str | None]:
-    """The thumbnail (none for ID and bankbook copies) and, when the original has EXIF, a copy without it."""
+def _without_exif(path: Path, exif: ExifFacts) -> tuple[bytes | None, str | None]:
+    """When the original has EXIF, a copy without it, and its content type."""
+    if not exif.present:
+        return None, None
     try:
-        thumb = None if kind.is_sensitive else thumbnail(path)
-        if not exif.present:
-            return thumb, None, None
-        data, content_type = without_metadata(path)
-        return thumb, data, content_type
+        return without_metadata(path)
     except (OSError, ValueError) as error:
         raise Invalid(f"The image decoded but could not be re-encoded ({error}).", field="file") from None
 
