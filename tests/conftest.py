@@ -16,9 +16,28 @@ from tests.factories.accounts import AccountFactory
 from tests.factories.dispatch import DispatchFactory
 from tests.factories.live import LiveFactory
 from tests.factories.tracking import TrackingFactory
+from tests.tally import COUNTS
 
 START = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
 POSTGRES_URL = os.environ.get("FIELD_API_TEST_DATABASE_URL")
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its counts to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tally"] = dict(COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller adds up the counts of each worker that finished."""
+    COUNTS.update(getattr(node, "workeroutput", {}).get("tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the counts that show how much the hardening tests tried."""
+    for what, n in sorted(COUNTS.items()):
+        terminalreporter.write_line(f"{what}: {n:,}")
 
 
 def _upgrade(url: str, instance: str) -> None:

@@ -93,6 +93,22 @@ def test_the_accepting_branch_cannot_decline_but_hands_back_with_a_reason(dispat
                          ("case.handed_back", gz_id)]
 
 
+def test_the_accepting_branchs_live_map_hears_of_the_entrusted_case_and_a_third_branch_does_not(
+        accounts, dispatching, branches, live):
+    sz, gz, fs = branches["SZ"], branches["GZ"], branches["FS"]
+    case = dispatching.case()
+    gz_stream, fs_stream = live.stream(gz), live.stream(fs)
+    gz_stream.next(), fs_stream.next()
+    assert _entrust(live.client, case, sz).status_code == 201
+    assert gz_stream.change("case.entrusted").data["message"]["case_id"] == case.id
+
+    dispatch = dispatching.dispatch(case, accounts.sign_in(Role.SURVEYOR, "GZ"), gz)
+    change = gz_stream.change("dispatch.created")
+    assert change.data["message"]["dispatch_id"] == dispatch["id"]
+    assert change.data["case"]["properties"]["case_id"] == case.id
+    assert not [e for e in fs_stream.heartbeats(3) if e.name == "change"]
+
+
 @pytest.mark.parametrize("to_branch, status", [("SZ", 422), ("SZ-FT", 422), ("NOPE", 422)])
 def test_an_entrustment_to_its_own_branch_or_to_no_branch_is_refused_and_saves_nothing(
         dispatching, branches, client, to_branch, status):

@@ -13,6 +13,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
                                  status_code_conformance)
 
 from field_api.accounts.models import Role
+from tests.tally import count
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 EXAMPLES = int(os.environ.get("FIELD_API_FUZZ_EXAMPLES", "25"))
@@ -37,4 +38,5 @@ def fuzz_headers(app, accounts, dispatching):
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_operation_breaks_its_contract(app, fuzz_headers, role, case):
+    count("fuzz examples run")
     case.call_and_validate(app=app, headers=fuzz_headers[role], checks=CHECKS)

@@ -18,7 +18,7 @@ from field_api.board.models import Entrustment, EntrustmentStatus
 from field_api.dispatch.models import Case, Dispatch, DispatchStatus
 from field_api.dispatch.service import DispatchView, view
 from field_api.errors import Conflict, Invalid, NotFound
-from field_api.outbox.service import publish
+from field_api.outbox.service import also_announce_to, publish
 
 ACCEPTED = EntrustmentStatus.ACCEPTED
 
@@ -41,6 +41,15 @@ def entrusted_to_the_callers_branch(actor: Actor, model: Any) -> sa.ColumnElemen
     if model is Entrustment:
         return Entrustment.to_branch_id.in_(sorted(actor.subtree))
     return None
+
+
+@also_announce_to
+def the_accepting_branch(session: Session, payload: dict[str, Any]) -> list[int]:
+    """The accepting branch's live map hears of its entrusted case's dispatches and clocks too."""
+    if payload.get("case_id") is None:
+        return []
+    return list(session.scalars(sa.select(Entrustment.to_branch_id).where(Entrustment.case_id == payload["case_id"],
+                                                                            Entrustment.status == ACCEPTED)))
 
 
 def active_entrustment(session: Session, case_id: int) -> Entrustment | None:
@@ -97,8 +106,9 @@ def _announce(session: Session, now: datetime, topic: str, entrustment: Entrustm
     # Both branches' live maps hear of it: each coordinator watches their own branches.
     payload = {"case_id": entrustment.case_id, "from_branch_id": entrustment.from_branch_id,
                "to_branch_id": entrustment.to_branch_id}
-    for branch_id in (entrustment.from_branch_id, entrustment.to_branch_id):
-        publish(session, now=now, topic=topic, branch_id=branch_id, payload=payload)
+    publish(session, now=now, topic=topic, branch_id=entrustment.from_branch_id, payload=payload)
+    if entrustment.status is not ACCEPTED:  # handed back: the_accepting_branch no longer names it
+        publish(session, now=now, topic=topic, branch_id=entrustment.to_branch_id, payload=payload)
 
 
 @dataclass(frozen=True)
