@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", default=os.environ.get("FIELD_API_BENCH_DATABASE_URL"),
                         help="PostgreSQL URL the benchmark may wipe (default $FIELD_API_BENCH_DATABASE_URL)")
     parser.add_argument("--fixes", default=None,
-                        help="partitions: stored-fix sizes in millions, comma-separated (default 1,5)")
+                        help="partitions and live_map: stored-fix sizes in millions, comma-separated "
+                             "(default 1,5 and 1)")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
     unknown = set(names) - set(BENCHMARKS)
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
             candidates.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "live_map":
             from bench import live_map
-            live_map.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+            live_map.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres, millions=args.fixes)
         elif name == "photo_upload":
             from bench import photo_upload
             photo_upload.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)

@@ -141,6 +141,8 @@ def build(url: str, *, small: int, large: int, cases: int, fixes: int) -> tuple[
         engine = db.engine
         db.session.remove()
     started = time.perf_counter()
+    # The schema was just wiped: this process must not trust its memory of which daily partitions exist.
+    partitions.forget(engine, [NOW.date() + timedelta(days=d) for d in range(-7, 8)])
     partitions.ensure_for_times_engine(engine, NOW - timedelta(seconds=EVERY_S * (per_surveyor + 1)), NOW)
     with engine.begin() as conn:
         _fill_fixes(conn, per_surveyor)
@@ -220,18 +222,22 @@ def measure(url: str, *, small: int, large: int, cases: int, fixes: int, repeats
     return {"database": url.split(":", 1)[0], **built, "views": views}
 
 
-def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = None) -> dict[str, Any]:
-    """Measure on SQLite (and PostgreSQL when given); print and write the results."""
+def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = None,
+         millions: str | None = None) -> dict[str, Any]:
+    """Measure on SQLite (and PostgreSQL when given), at each stored-fix size; print and write the results."""
     if smoke:
         sizes = {"small": 20, "large": 60, "cases": 30, "fixes": 1_200, "repeats": 2}
     elif quick:
         sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 100_000, "repeats": 5}
     else:
         sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 1_000_000, "repeats": 11}
-    urls = [f"sqlite:///{Path(tempfile.mkdtemp(prefix='field-api-bench-')) / 'live.sqlite3'}"]
-    if postgres_url:
-        urls.append(postgres_url)
-    results = [measure(url, **sizes) for url in urls]
+    def urls() -> list[str]:  # a fresh SQLite file per size; the PostgreSQL database is wiped by each build
+        return ([f"sqlite:///{Path(tempfile.mkdtemp(prefix='field-api-bench-')) / 'live.sqlite3'}"]
+                + ([postgres_url] if postgres_url else []))
+
+    counts = [int(float(m) * 1_000_000) for m in millions.split(",")] if millions else [sizes.pop("fixes")]
+    sizes.pop("fixes", None)
+    results = [measure(url, **sizes, fixes=count) for count in counts for url in urls()]
     rows = []
     for r in results:
         for v in r["views"]:
@@ -242,7 +248,7 @@ def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = No
     print(common.table("GET /api/v1/live/map (whole request, p50) vs latest positions from the fix history",
                        ["database", "stored fixes", "surveyors", "cases", "p50 ms", "gcj02 p50 ms",
                         "history baseline p50 ms", "baseline / map", "MB", "load 1/5/15"], rows))
-    result = {"sizes": sizes, "results": results}
+    result = {"sizes": {**sizes, "fixes": counts}, "results": results}
     path = common.write_result("live_map" + ("_quick" if quick or smoke else ""), result)
     print(f"  written to {common.shown(path)}")
     return result
