@@ -28,6 +28,8 @@ from field_api.live import routes as live_routes
 from field_api.live import settings as live_settings
 from field_api.live import transport as live_transport
 from field_api.live.page import page as map_page
+from field_api.reports import routes as reports_routes
+from field_api.reports.page import page as reports_page
 from field_api.tracking import routes as tracking_routes
 from field_api.visits import routes as visits_routes
 from field_api.zones import routes as zones_routes
@@ -68,9 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     visits_routes.register(api)
     claims_routes.register(api)
     live_routes.register(api)
+    reports_routes.register(api)
     board_routes.register(api)
     app.register_blueprint(health)
     app.register_blueprint(map_page)
+    app.register_blueprint(reports_page)
     live_transport.init_app(app)
 
     @app.get("/api/docs/static/<path:filename>")

@@ -22,6 +22,7 @@ from field_api.dispatch.models import Case, Dispatch, Line
 from field_api.tracking import service as tracking
 from field_api.tracking.ingest import Limits, ingest
 from field_api.tracking.models import LatestPosition, Source
+from field_api.reports import demo as reports_demo
 from field_api.visits import demo as visits_demo
 from field_api.zones import service as zones
 from field_api.zones.models import ServiceZones
@@ -77,6 +78,7 @@ def seed(session: Session, *, config: Any, now: datetime) -> Iterator[str]:
     yield from visits_demo.seed(session, config=config, now=now)
     yield from board_demo.seed(session, config=config, now=now)
     yield from claims_demo.seed(session, config=config, now=now)
+    yield from reports_demo.seed(session, config=config, now=now)
 
 
 # A morning in Shenzhen for the live map: sites in GCJ-02 (as AMap shows them), phones in WGS-84.

@@ -27,6 +27,11 @@ class Timestamp(fields.AwareDateTime):
             return None
         return value.astimezone(timezone.utc).isoformat()
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not value.isprintable():
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)  # Python's parser skips NULs
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 def no_nul(value: str) -> None:
     """Refuse NUL characters: PostgreSQL cannot store or compare them (it would be a 500, not a 422)."""

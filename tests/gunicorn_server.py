@@ -6,9 +6,11 @@ import json
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +33,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def at_once(*calls):
+    """Run the calls in threads released together (two phones at the same instant); return their results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=READ_TIMEOUT_S * 2)
+    return results
+
+
 class Gunicorn:
     """`gunicorn wsgi:app` with gthread workers on a free loopback port; its access log goes to a file."""
 
@@ -48,7 +67,7 @@ class Gunicorn:
 
     def __enter__(self) -> Gunicorn:
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -68,6 +87,11 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once (its own process group), as a power cut would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def call(self, method: str, path: str, body: dict | None = None, token: str | None = None):
         """One JSON request; returns (status, answer)."""
         headers = {"Content-Type": "application/json"}
@@ -79,6 +103,24 @@ class Gunicorn:
             with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response:
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+    def upload(self, path: str, data: bytes, token: str, filename: str = "IMG_0001.jpg", field: str = "file",
+               form: dict[str, str] | None = None):
+        """One multipart upload of a file (and form fields); returns (status, answer)."""
+        boundary = "field-api-test-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in (form or {}).items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.url + path, data=body, method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response:
+                return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 

@@ -1,7 +1,8 @@
 """Every endpoint declares its roles, and every role gets the answer the table says.
 
 The table is the one list of who may call what. A new endpoint without a row fails
-`test_every_endpoint_has_a_row`. The hardening issue extends the rows with record ownership.
+`test_every_endpoint_has_a_row`. Record ownership (own, same-branch, other-branch) is the other
+dimension, in test_authorization_ownership.py; both count their cells in the test summary.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import pytest
 
 from field_api.accounts.models import Role
+from tests import tally
 
 ALL = frozenset(Role)
 ADMIN, MANAGER, COORDINATOR, SURVEYOR = Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.SURVEYOR
@@ -89,6 +91,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/live/map"): DESK,
     ("GET", "/api/v1/live/stream"): DESK,
     ("POST", "/api/v1/live/tickets"): DESK,
+    ("GET", "/api/v1/reports/compliance"): DESK,
+    ("GET", "/api/v1/reports/compliance/records"): DESK,
+    # The report page's table and charts, fetched by the page with the bearer token.
+    ("GET", "/reports/table"): DESK,
     ("GET", "/api/v1/branches/<string:code>/roster"): ALL,
     ("PUT", "/api/v1/branches/<string:code>/roster"): DESK,
     ("GET", "/api/v1/branches/<string:code>/roster/gaps"): DESK,
@@ -102,7 +108,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | None] = {
 }
 
 NOT_API = {"/api/openapi.json", "/api/docs", "/api/docs/static/<path:filename>", "/static/<path:filename>",
-           "/healthz", "/readyz", "/map", "/map/leaflet/<path:filename>"}
+           "/healthz", "/readyz", "/map", "/map/leaflet/<path:filename>", "/reports"}
 
 
 def api_endpoints(app):
@@ -136,6 +142,7 @@ CASES = [(m, r, role) for (m, r), roles in TABLE.items() if roles is not PUBLIC 
 
 @pytest.mark.parametrize("method, rule, role", CASES, ids=[f"{m} {r} {role.value}" for m, r, role in CASES])
 def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, role):
+    tally.count("authorization matrix cells checked")
     signed = accounts.sign_in(role, "HQ" if role is ADMIN else "SZ")
     response = client.open(_url(rule), method=method, headers=signed.headers, json={})
     if role in TABLE[(method, rule)]:
@@ -147,6 +154,7 @@ def test_each_role_gets_the_answer_of_the_table(accounts, client, method, rule, 
 @pytest.mark.parametrize("method, rule", [(m, r) for (m, r), roles in TABLE.items() if roles is not PUBLIC])
 @pytest.mark.parametrize("credential", ["none", "forged", "expired", "revoked", "deactivated"])
 def test_no_endpoint_answers_without_a_valid_token(app, accounts, client, clock, method, rule, credential):
+    tally.count("authorization matrix cells checked")
     headers = {}
     if credential == "forged":
         headers = {"Authorization": "Bearer forged"}

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from field_api.audit.models import AuditEvent
-from field_api.claims.attachments import check_filename
+from field_api.media.names import check_file_name
 from field_api.claims.models import ClaimAttachment
 from field_api.errors import Invalid
 from tests.factories.claims import SITE_WGS84, row_counts, sha
@@ -173,7 +173,7 @@ def test_path_like_file_names_are_refused(app, claims, form_id, name):
 @pytest.mark.parametrize("name", ["..\\..\\boot.ini", "C:\\Users\\x.jpg", "a\0.jpg"])
 def test_windows_paths_and_nul_bytes_in_names_are_refused(name):
     with pytest.raises(Invalid):
-        check_filename(name)
+        check_file_name(name)
 
 
 def test_an_unknown_kind_is_refused(app, claims, form_id):

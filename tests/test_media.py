@@ -6,10 +6,9 @@ import hashlib
 import io
 
 import pytest
-
-from field_api.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from PIL import Image
 
+from field_api.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from field_api.media.images import (inspect_image, inspect_photo, jpeg_without_metadata, thumbnail,
                                    without_metadata)
 from field_api.media.storage import MediaStore
@@ -123,3 +122,22 @@ def test_a_photo_is_inspected_and_its_thumbnail_made_from_one_decode(tmp_path):
     facts, thumb = inspect_photo(path, max_pixels=10_000_000)
     assert facts == inspect_image(path, max_pixels=10_000_000) and thumb == thumbnail(path)
     assert Image.open(io.BytesIO(thumb)).size == (320, 240)
+
+
+def test_the_worker_sweeps_temp_files_a_crash_left_but_not_uploads_in_progress(tmp_path):
+    import os
+    from datetime import datetime, timedelta, timezone
+
+    from field_api.media.storage import media_jobs
+
+    store = MediaStore(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    stale, fresh = tmp_path / "tmp" / "upload-stale", tmp_path / "tmp" / "upload-fresh"
+    stale.write_bytes(b"half a photo")
+    fresh.write_bytes(b"arriving")
+    now = datetime.now(timezone.utc)
+    two_hours_ago = (now - timedelta(hours=2)).timestamp()
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    [sweep] = media_jobs({"MEDIA_ROOT": str(tmp_path)})
+    assert sweep(None, now) == 1
+    assert not stale.exists() and fresh.exists() and store.sweep_temp(older_than=now - timedelta(hours=1)) == 0

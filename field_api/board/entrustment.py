@@ -104,6 +104,7 @@ def hand_back(session: Session, *, actor: Actor, now: datetime, case_id: int, re
 
 def _announce(session: Session, now: datetime, topic: str, entrustment: Entrustment) -> None:
     # Both branches' live maps hear of it: each coordinator watches their own branches.
+    session.flush()  # the_accepting_branch reads the entrustment as it now stands
     payload = {"case_id": entrustment.case_id, "from_branch_id": entrustment.from_branch_id,
                "to_branch_id": entrustment.to_branch_id}
     publish(session, now=now, topic=topic, branch_id=entrustment.from_branch_id, payload=payload)

@@ -28,6 +28,7 @@ from field_api.claims.status import refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedMediaType
 from field_api.media.images import ExifFacts, inspect_image, inspect_photo, read_exif, without_metadata
+from field_api.media.names import check_file_name
 from field_api.media.storage import MediaStore
 from field_api.revisions import Outcome
 from geo.datum import Datum, convert
@@ -51,12 +52,6 @@ class Upload:
     strokes: Any = None
 
 
-def check_filename(name: str | None) -> None:
-    """A file name is never used, but one that looks like a path is refused as a sign of a broken client."""
-    if name and (any(c in name for c in "/\\\0") or name.strip() in (".", "..") or ".." in name.split(".")):
-        raise Invalid("The file name must be a plain name, not a path.", field="file")
-
-
 def _form_for_upload(session: Session, actor: Actor, form_id: uuid.UUID) -> ClaimForm | None:
     if session.scalar(sa.select(ClaimForm.id).where(ClaimForm.id == form_id)) is None:
         return None
@@ -69,7 +64,7 @@ def _form_for_upload(session: Session, actor: Actor, form_id: uuid.UUID) -> Clai
 def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: ClaimRules, canonical: Datum,
                    form_id: uuid.UUID, upload: Upload) -> tuple[ClaimAttachment, Outcome]:
     """Store an attachment of a form (which may not exist yet); the same bytes again store nothing."""
-    check_filename(upload.filename)
+    check_file_name(upload.filename, field="file")
     # Receiving (hash, fsync), decoding and re-encoding a 12-megapixel photo take a good part of a second:
     # hold no transaction meanwhile (on SQLite it holds the database's one write lock, so uploads would
     # queue behind each other); the checks run before the work and again once it is done.

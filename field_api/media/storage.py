@@ -10,15 +10,17 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from field_api.errors import PayloadTooLarge
 
 CHUNK = 1024 * 1024
+TEMP_MAX_AGE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,18 @@ class MediaStore:
         incoming.kept = StoredFile(incoming.sha256, incoming.size, target)
         return incoming.kept
 
+    def sweep_temp(self, *, older_than: datetime) -> int:
+        """Delete temp files a crash left behind (older than any upload in progress); return how many."""
+        swept = 0
+        for path in (self.root / "tmp").glob("upload-*"):
+            try:
+                if path.stat().st_mtime < older_than.timestamp():
+                    path.unlink()
+                    swept += 1
+            except FileNotFoundError:
+                continue  # its upload finished meanwhile
+        return swept
+
     def keep_bytes(self, data: bytes) -> StoredFile:
         """Store bytes made on the server (a thumbnail, a stripped copy) at their content address."""
         with self.receive(io.BytesIO(data), max_bytes=len(data)) as incoming:
@@ -115,3 +129,9 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def media_jobs(config) -> list[Callable]:
+    """The worker's media job: sweep temp files that an interrupted upload left behind."""
+    store = MediaStore(config["MEDIA_ROOT"])
+    return [lambda session, now: store.sweep_temp(older_than=now - TEMP_MAX_AGE)]

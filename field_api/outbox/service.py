@@ -29,7 +29,8 @@ def publish(session: Session, *, now: datetime, topic: str, branch_id: int | Non
     message = OutboxMessage(created_at=now, topic=topic, branch_id=branch_id, payload=body)
     session.add(message)
     if branch_id is not None:
-        others = {other for rule in _also_to for other in rule(session, body)} - {branch_id}
+        with session.no_autoflush:  # the caller may be half-way through building its records
+            others = {other for rule in _also_to for other in rule(session, body)} - {branch_id}
         session.add_all(OutboxMessage(created_at=now, topic=topic, branch_id=other, payload=body)
                         for other in sorted(others))
     return message

@@ -8,6 +8,7 @@ from field_api.access import Blueprint, current_actor
 from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.extensions import db
+from field_api.pagination import Presented, SelectPage
 from field_api.visits import checklists as service
 from field_api.visits import tasks as task_service
 from schemas.checklists import ChecklistPublishSchema, ChecklistSummarySchema, ChecklistVersionSchema
@@ -58,13 +59,12 @@ class Tasks(MethodView):
     @tasks.login_required(*READERS)
     @tasks.arguments(TaskQueryArgsSchema, location="query")
     @tasks.response(200, TaskSchema(many=True))
-    @tasks.paginate()
-    def get(self, filters, pagination_parameters):
+    @tasks.paginate(SelectPage)
+    def get(self, filters):
         """List the follow-ups the caller may see, soonest due first, each met, missed or pending."""
-        views, pagination_parameters.item_count = task_service.list_views(
-            db.session, actor=current_actor(), now=current_clock().now(), filters=filters,
-            first=pagination_parameters.first_item, size=pagination_parameters.page_size)
-        return views
+        query = task_service.list_tasks(db.session, actor=current_actor(), filters=filters)
+        now = current_clock().now()
+        return Presented(query, lambda task: task_service.view(db.session, task, now=now))
 
 
 @tasks.route("/<int:task_id>")

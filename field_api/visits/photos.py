@@ -16,6 +16,7 @@ from field_api.access import Actor, get_visible
 from field_api.audit.service import record
 from field_api.errors import Conflict, Invalid, NotFound
 from field_api.media.images import inspect_image
+from field_api.media.names import check_file_name
 from field_api.media.storage import MediaStore
 from field_api.revisions import Outcome
 from field_api.visits import derivation
@@ -38,9 +39,10 @@ class PhotoLimits:
 
 
 def add_photo(session: Session, *, actor: Actor, now: datetime, limits: PhotoLimits, visit_id: uuid.UUID,
-              stream: BinaryIO, item: str | None = None,
-              taken_at: datetime | None = None) -> tuple[VisitPhoto, Outcome]:
+              stream: BinaryIO, item: str | None = None, taken_at: datetime | None = None,
+              file_name: str | None = None) -> tuple[VisitPhoto, Outcome]:
     """Store a photo of a visit; the same bytes again are a no-op, and a submitted visit takes only listed photos."""
+    check_file_name(file_name, field="file")
     visit = get_visible(session, actor, Visit, visit_id, for_update=True)
     if item is not None and item not in {i.code for i in visit.checklist.items}:
         raise Invalid(f"{item!r} is not an item of the visit's checklist.", field="item")

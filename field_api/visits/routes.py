@@ -107,7 +107,7 @@ class VisitPhotos(MethodView):
         photo, outcome = photos.add_photo(db.session, actor=current_actor(), now=current_clock().now(),
                                           limits=photos.PhotoLimits.from_config(current_app.config),
                                           visit_id=visit_id, stream=files["file"].stream, item=form["item"],
-                                          taken_at=form["taken_at"])
+                                          taken_at=form["taken_at"], file_name=files["file"].filename)
         return photo, 201 if outcome is Outcome.CREATED else 200
 
 

@@ -155,11 +155,3 @@ def view(session: Session, task: ClientTask, *, now: datetime) -> TaskView:
                     due_on=task.due_on, done_on=task.done_on, done_via=task.done_via,
                     outcome=outcome(task, today=local_today(session, task, now)), cancelled_at=task.cancelled_at,
                     created_at=task.created_at)
-
-
-def list_views(session: Session, *, actor: Actor, now: datetime, filters: dict[str, Any], first: int,
-               size: int) -> tuple[list[TaskView], int]:
-    """One page of the follow-ups the actor may see, as of now, and how many there are in all."""
-    query = list_tasks(session, actor=actor, filters=filters)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    return [view(session, t, now=now) for t in session.scalars(query.limit(size).offset(first))], total

@@ -1,0 +1,386 @@
+"""The report's measures: what each counts, over which records, and how the database aggregates them.
+
+A rate states its numerator and denominator; a zero denominator is "n/a" (no rate), never 0% or 100%.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from field_api.claims.completeness import REQUIREMENTS
+from field_api.dispatch.models import ExcuseCause, Line
+from field_api.reports import field_sources, sources
+from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
+
+Condition = Callable[[Any], sa.ColumnElement[bool]]
+SURVEYORS, SALESPEOPLE, CLAIM_FORMS = "surveyors", "salespeople", "claim_forms"
+CAUSES = tuple(c.value for c in ExcuseCause)
+SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
+    "case_clocks": sources.case_clocks,
+    "undispatched_cases": sources.undispatched_cases,
+    "visit_items": lambda _dialect, windows, _now: sources.visit_items(windows),
+    "follow_up_tasks": lambda _dialect, windows, _now: sources.follow_up_tasks(windows),
+    "visits": lambda _dialect, windows, _now: sources.visits(windows),
+    "follow_ups": field_sources.follow_ups,
+    "claim_forms": field_sources.claim_forms,
+    "claim_photos": field_sources.claim_photos,
+    "roster_shifts": field_sources.roster_shifts,
+}
+# What a drill-down row of each source is.
+RECORD_KINDS = {"case_clocks": "dispatch", "undispatched_cases": "case", "visit_items": "visit",
+                "follow_up_tasks": "task", "visits": "visit", "follow_ups": "care_callback",
+                "claim_forms": "claim_form", "claim_photos": "claim_photo", "roster_shifts": "roster_shift"}
+
+
+def _true(_c) -> sa.ColumnElement[bool]:
+    return sa.true()
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One number of the report: a rate (numerator over denominator), a count, or a duration's median and p90."""
+
+    key: str
+    label: str
+    article: str
+    group: str
+    source: str
+    kind: str = "rate"
+    applies: Condition = _true
+    denominator: Condition = _true
+    numerator: Condition = _true
+    target: float | None = 1.0
+    details: dict[str, Condition] = field(default_factory=dict)
+    cause_column: str | None = None
+    duration_column: str | None = None
+    shares: bool = False
+    computed: Callable[[Session, list[Window], datetime], tuple[int, int, dict[str, int]]] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A measure's numbers for one branch (or subtree) and period."""
+
+    measure: Measure
+    numerator: int | None = None
+    denominator: int | None = None
+    count: int | None = None
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
+    details: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float | None:
+        """Numerator over denominator; None ("n/a") when nothing was counted."""
+        if self.measure.kind != "rate" or not self.denominator:
+            return None
+        return round(self.numerator / self.denominator, 4)
+
+    @property
+    def na(self) -> bool:
+        """Whether there was nothing to measure."""
+        if self.measure.kind == "rate":
+            return not self.denominator
+        if self.measure.kind == "duration":
+            return not self.count
+        return False
+
+    @property
+    def shares(self) -> dict[str, float | None] | None:
+        """For checklist items: the share met, missed and excused of the visits where the item applied."""
+        if not self.measure.shares:
+            return None
+        return {k: (round(self.details.get(k, 0) / self.denominator, 4) if self.denominator else None)
+                for k in (MET, MISSED, EXCUSED)}
+
+
+def _outcome_is(column: str, *values: str) -> Condition:
+    return lambda c: c[column].in_(values)
+
+
+def _motor_on_site(c) -> sa.ColumnElement[bool]:
+    return sa.and_(c.line == Line.MOTOR, c.on_site.is_(True))
+
+
+def _clock(key: str, label: str, column: str, applies: Condition) -> Measure:
+    settled = _outcome_is(column, MET, MISSED)
+    return Measure(key, label, "C1", SURVEYORS, "case_clocks",
+                   applies=lambda c: sa.and_(applies(c), c[column].is_not(None)), denominator=settled,
+                   numerator=_outcome_is(column, MET),
+                   details={EXCUSED: _outcome_is(column, EXCUSED), PENDING: _outcome_is(column, PENDING),
+                            CANCELLED: _outcome_is(column, CANCELLED)})
+
+
+def _coverage(name: str) -> Condition:
+    return lambda c: sa.and_(_motor_on_site(c), c.coverage == name)
+
+
+def _item(code: str, article: str, label: str) -> Measure:
+    return Measure(code, label, article, SALESPEOPLE, "visit_items", applies=lambda c: c.item == code,
+                   numerator=_outcome_is("outcome", MET), shares=True,
+                   details={MET: _outcome_is("outcome", MET), MISSED: _outcome_is("outcome", MISSED),
+                            EXCUSED: _outcome_is("outcome", EXCUSED)})
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("cases_dispatched", "Cases dispatched (first dispatch in the period)", "C2", SURVEYORS, "case_clocks",
+            kind="count", target=None),
+    Measure("on_site_cases_not_dispatched", "On-site cases reported and never dispatched", "C2", SURVEYORS,
+            "undispatched_cases", kind="count", target=None,
+            details={"closed": lambda c: c.closed_at.is_not(None)}),
+    Measure("report_to_dispatch", "Report to first dispatch", "C2", SURVEYORS, "case_clocks", kind="duration",
+            target=None, duration_column="report_to_dispatch_s"),
+    _clock("contact_within_5_min", "Motor on-site: customer contacted within 5 minutes", "contact", _motor_on_site),
+    _clock("urban_arrival_within_30_min", "Motor, urban: arrival within 30 minutes", "arrival", _coverage("urban")),
+    _clock("suburban_arrival_within_90_min", "Motor, suburban: arrival within 90 minutes", "arrival",
+           _coverage("suburban")),
+    _clock("outside_coverage_arrival_at_agreed_time", "Motor, outside coverage: arrival at the agreed time",
+           "arrival", _coverage("outside")),
+    _clock("property_arrival_at_agreed_time", "Property: arrival at the agreed time", "arrival",
+           lambda c: sa.and_(c.line == Line.PROPERTY, c.on_site.is_(True))),
+    Measure("late_arrivals_with_notice", "Late arrivals told to the customer in advance", "C1", SURVEYORS,
+            "case_clocks", applies=lambda c: c.arrival == MISSED, numerator=lambda c: c.notice.is_(True),
+            details={"without_notice": lambda c: sa.not_(c.notice.is_(True))}),
+    Measure("missed_contacts_excused", "Missed contact deadlines excused by an objective cause", "C1", SURVEYORS,
+            "case_clocks", applies=_outcome_is("contact", MISSED, EXCUSED), numerator=_outcome_is("contact", EXCUSED),
+            target=None, cause_column="contact_cause"),
+    Measure("missed_arrivals_excused", "Missed arrival deadlines excused by an objective cause", "C1", SURVEYORS,
+            "case_clocks", applies=_outcome_is("arrival", MISSED, EXCUSED), numerator=_outcome_is("arrival", EXCUSED),
+            target=None, cause_column="arrival_cause"),
+    Measure("time_to_contact", "Motor on-site: first dispatch to contact", "C1", SURVEYORS, "case_clocks",
+            kind="duration", target=None, duration_column="to_contact_s",
+            applies=lambda c: sa.and_(_motor_on_site(c), c.to_contact_s.is_not(None))),
+    Measure("time_to_arrive", "Motor on-site: first dispatch to arrival", "C1", SURVEYORS, "case_clocks",
+            kind="duration", target=None, duration_column="to_arrive_s",
+            applies=lambda c: sa.and_(_motor_on_site(c), c.to_arrive_s.is_not(None))),
+    Measure("visits", "Visits (submitted)", "S1", SALESPEOPLE, "visits", kind="count", target=None,
+            details={"first_meetings": lambda c: c.first_meeting.is_(True)}),
+    _item("business_card", "S1", "First meeting: standard business card"),
+    _item("product_presentation", "S2", "Product presentation"),
+    _item("application_form", "S3", "Application form guidance"),
+    _item("service_handbook", "U1", "Service guide handbook with the policy"),
+    _item("policy_envelope", "U2", "Policy envelope"),
+    Measure("thank_you_letter", "Thank-you letter by its due date", "U6", SALESPEOPLE, "follow_up_tasks",
+            applies=lambda c: c.item == "thank_you_letter", denominator=_outcome_is("outcome", MET, MISSED),
+            numerator=_outcome_is("outcome", MET),
+            details={PENDING: _outcome_is("outcome", PENDING), CANCELLED: _outcome_is("outcome", CANCELLED)}),
+    Measure("far_check_ins", "Check-ins far from the client", "S1", SALESPEOPLE, "visits", target=0.0,
+            applies=lambda c: c.distance_m.is_not(None), numerator=lambda c: c.location_check == "far"),
+)
+
+
+def _roster_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
+    total, uncovered, gaps = field_sources.roster_cover(session, windows, now)
+    return uncovered, total, {"gaps": gaps}
+
+
+def _duty_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
+    total, uncovered, gaps = field_sources.duty_cover(session, windows, now)
+    return uncovered, total, {"gaps": gaps}
+
+
+def _missing(code: str) -> Condition:
+    return lambda c: c.missing.contains(f'"{code}"')
+
+
+FIELD_MEASURES: tuple[Measure, ...] = (
+    Measure("roster_minutes_without_surveyor", "Roster: minutes with no surveyor on a shift (7×24)", "C2",
+            SURVEYORS, "roster_shifts", target=0.0, computed=_roster_gaps),
+    Measure("minutes_without_surveyor_on_duty", "Minutes with no rostered surveyor switched on duty", "C2",
+            SURVEYORS, "roster_shifts", target=0.0, computed=_duty_gaps),
+    Measure("care_callbacks_reached", "Care callbacks that reached the customer", "C7", SURVEYORS, "follow_ups",
+            denominator=_outcome_is("status", "reached", "unable_to_contact"),
+            numerator=_outcome_is("status", "reached"),
+            details={"open": _outcome_is("status", "open"), "for_chief": lambda c: c.for_chief.is_(True)}),
+    Measure("care_callback_answers_contradicting_clocks", "Customers' answers that contradict the clocks", "C7",
+            SURVEYORS, "follow_ups", target=0.0, applies=_outcome_is("status", "reached"),
+            numerator=lambda c: c.contradicts_clocks.is_(True)),
+    Measure("forms_sealed_on_dispatch_day", "Claim forms sealed on the day of the dispatch", "C1", CLAIM_FORMS,
+            "claim_forms", numerator=lambda c: c.same_day.is_(True),
+            details={"not_sealed": lambda c: c.sealed_at.is_(None)}),
+    Measure("forms_complete_at_sealing", "Sealed claim forms with nothing missing", "C1", CLAIM_FORMS, "claim_forms",
+            applies=lambda c: c.sealed_at.is_not(None), numerator=lambda c: c.complete.is_(True),
+            details={code: _missing(code) for code in REQUIREMENTS}),
+    Measure("photos_far_from_site", "Site photos flagged as taken far from the site", "C1", CLAIM_FORMS,
+            "claim_photos", target=0.0, numerator=lambda c: c.far.is_(True)),
+)
+MEASURES = MEASURES + FIELD_MEASURES
+
+_CLOCK = "motor on-site cases {where}whose {clock} clock settled met or missed (excused, pending, cancelled apart)"
+# What each measure's numerator and denominator count, in words, as the report states them.
+STATED: dict[str, tuple[str, str | None]] = {
+    "cases_dispatched": ("cases first dispatched in the period", None),
+    "on_site_cases_not_dispatched": ("on-site cases reported in the period with no dispatch", None),
+    "report_to_dispatch": ("minutes from report to first dispatch, cases first dispatched in the period", None),
+    "contact_within_5_min": ("cases contacted within 5 minutes of the first dispatch",
+                             _CLOCK.format(where="", clock="contact")),
+    "urban_arrival_within_30_min": ("cases arrived within 30 minutes",
+                                    _CLOCK.format(where="in an urban zone ", clock="arrival")),
+    "suburban_arrival_within_90_min": ("cases arrived within 90 minutes",
+                                       _CLOCK.format(where="in a suburban zone ", clock="arrival")),
+    "outside_coverage_arrival_at_agreed_time": ("cases arrived by the agreed time",
+                                                _CLOCK.format(where="outside the zones ", clock="arrival")),
+    "property_arrival_at_agreed_time": ("cases arrived by the agreed time",
+                                        "property on-site cases whose arrival clock settled met or missed"),
+    "late_arrivals_with_notice": ("late arrivals told to the customer before the due time",
+                                  "cases whose arrival clock is missed"),
+    "missed_contacts_excused": ("contact deadlines excused (by cause)", "contact deadlines missed or excused"),
+    "missed_arrivals_excused": ("arrival deadlines excused (by cause)", "arrival deadlines missed or excused"),
+    "time_to_contact": ("minutes from first dispatch to contact, motor on-site cases contacted", None),
+    "time_to_arrive": ("minutes from first dispatch to arrival, motor on-site cases arrived", None),
+    "visits": ("submitted visits (as last amended) on the period's local dates", None),
+    "thank_you_letter": ("letters sent by their due date", "letters due in the period, sent or overdue"),
+    "far_check_ins": ("check-ins farther than the flag distance from the client", "visits whose distance is known"),
+    "roster_minutes_without_surveyor": ("minutes no roster shift names a surveyor",
+                                        "minutes of the period up to now"),
+    "minutes_without_surveyor_on_duty": ("minutes no surveyor named on a shift had switched on duty",
+                                         "minutes of the period up to now"),
+    "care_callbacks_reached": ("callbacks that reached the customer", "callbacks reached or unable to contact"),
+    "care_callback_answers_contradicting_clocks": ("answers that contradict the clocks", "callbacks reached"),
+    "forms_sealed_on_dispatch_day": ("first claim forms sealed on the local date of their dispatch",
+                                     "first claim forms of the period's dispatches"),
+    "forms_complete_at_sealing": ("sealed forms with nothing missing (by document: forms lacking it)",
+                                  "sealed first claim forms"),
+    "photos_far_from_site": ("site photos flagged far from the site", "scene, damage and injury photos"),
+}
+STATED.update({m.key: ("visits where the item was met (shares: met, missed, excused)",
+                       "visits where the item applied") for m in MEASURES if m.shares})
+BY_KEY = {m.key: m for m in MEASURES}
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def measure(session: Session, windows: list[Window], now: datetime) -> list[Result]:
+    """Every measure over the windows: one aggregate query per source (on SQLite, a few more per duration)."""
+    dialect = session.get_bind().dialect.name
+    results: dict[str, Result] = {}
+    for name, build in SOURCES.items():
+        of_source = [m for m in MEASURES if m.source == name]
+        for m in (m for m in of_source if m.computed is not None):
+            numerator, denominator, details = m.computed(session, windows, now)
+            results[m.key] = Result(m, numerator=numerator, denominator=denominator, details=details)
+        of_source = [m for m in of_source if m.computed is None]
+        if not of_source:
+            continue
+        table = build(dialect, windows, now)
+        c = table.c
+        columns, keys = [], []
+        for m in of_source:
+            if m.kind == "duration":
+                if dialect == "postgresql":
+                    # Ordered-set aggregates take a FILTER too, so the percentiles ride in the same scan.
+                    value, where = c[m.duration_column], sa.and_(m.applies(c), c[m.duration_column].is_not(None))
+                    for part, aggregate in (("count", sa.func.count(value)),
+                                            ("p50", sa.func.percentile_cont(0.5).within_group(value)),
+                                            ("p90", sa.func.percentile_cont(0.9).within_group(value))):
+                        keys.append((m.key, part))
+                        columns.append(aggregate.filter(where))
+                continue
+            applies = m.applies(c)
+            parts = {"den": sa.and_(applies, m.denominator(c)), "num": sa.and_(applies, m.denominator(c),
+                                                                                m.numerator(c))}
+            parts.update({f"detail:{k}": sa.and_(applies, cond(c)) for k, cond in m.details.items()})
+            if m.cause_column:
+                parts.update({f"detail:{cause}": sa.and_(applies, m.numerator(c), c[m.cause_column] == cause)
+                              for cause in CAUSES})
+            for part, condition in parts.items():
+                keys.append((m.key, part))
+                columns.append(_count(condition))
+        row = session.execute(sa.select(*columns).select_from(table)).one() if columns else ()
+        counted: dict[str, dict[str, int]] = {}
+        for (key, part), value in zip(keys, row):
+            counted.setdefault(key, {})[part] = _float(value) if part in ("p50", "p90") else int(value or 0)
+        for m in of_source:
+            if m.kind == "duration" and dialect == "postgresql":
+                got = counted[m.key]
+                results[m.key] = _duration_result(m, got["count"], got["p50"], got["p90"])
+                continue
+            if m.kind == "duration":
+                results[m.key] = _duration(session, dialect, table, m)
+                continue
+            got = counted[m.key]
+            details = {k.split(":", 1)[1]: v for k, v in got.items() if k.startswith("detail:")}
+            if m.kind == "count":
+                results[m.key] = Result(m, numerator=got["num"], count=got["num"], details=details)
+            else:
+                results[m.key] = Result(m, numerator=got["num"], denominator=got["den"], details=details)
+    return [results[m.key] for m in MEASURES if m.key in results]
+
+
+def _duration(session: Session, dialect: str, table: sa.Subquery, m: Measure) -> Result:
+    value = table.c[m.duration_column]
+    where = sa.and_(m.applies(table.c), value.is_not(None))
+    return _duration_result(m, *percentiles(session, dialect, value, table, where))
+
+
+def _duration_result(m: Measure, count: int, median: float | None, p90: float | None) -> Result:
+    minutes = (lambda s: None if s is None else round(s / 60.0, 1))
+    return Result(m, count=count, median_minutes=minutes(median), p90_minutes=minutes(p90))
+
+
+def percentiles(session: Session, dialect: str, value, table, where) -> tuple[int, float | None, float | None]:
+    """Count, median and 90th percentile (continuous, as PostgreSQL's percentile_cont) of a column."""
+    if dialect == "postgresql":
+        count, median, p90 = session.execute(sa.select(
+            sa.func.count(value), sa.func.percentile_cont(0.5).within_group(value),
+            sa.func.percentile_cont(0.9).within_group(value)).select_from(table).where(where)).one()
+        return int(count), _float(median), _float(p90)
+    # SQLite has no percentile function: number the durations in order (window functions) and read back only
+    # the two around each percentile's rank, with the count.
+    ordered = sa.select(value.label("v"), sa.func.row_number().over(order_by=value).label("rn"),
+                        sa.func.count().over().label("n")).select_from(table).where(where).subquery("ranked")
+    rows = session.execute(sa.select(ordered.c.v, ordered.c.rn, ordered.c.n).where(sa.or_(*(
+        ordered.c.rn.between(sa.cast((ordered.c.n - 1) * p, sa.Integer) + 1,
+                             sa.cast((ordered.c.n - 1) * p, sa.Integer) + 2) for p in (0.5, 0.9))))).all()
+    if not rows:
+        return 0, None, None
+    count, by_rank = int(rows[0].n), {int(r.rn): float(r.v) for r in rows}
+    return count, _interpolated(by_rank, count, 0.5), _interpolated(by_rank, count, 0.9)
+
+
+def _interpolated(by_rank: dict[int, float], count: int, fraction: float) -> float:
+    rank = fraction * (count - 1)
+    low = math.floor(rank)
+    if rank == low or low + 2 not in by_rank:
+        return by_rank[low + 1]
+    return by_rank[low + 1] + (rank - low) * (by_rank[low + 2] - by_rank[low + 1])
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def records(session: Session, key: str, part: str, windows: list[Window], now: datetime) -> sa.Select:
+    """The records behind one number: the denominator's (or the numerator's, or one detail's) rows."""
+    m = BY_KEY[key]
+    table = SOURCES[m.source](session.get_bind().dialect.name, windows, now)
+    c = table.c
+    condition = m.applies(c)
+    if m.kind == "duration":
+        condition = sa.and_(condition, c[m.duration_column].is_not(None))
+    elif part in ("numerator", "denominator") and m.kind == "rate":
+        condition = sa.and_(condition, m.denominator(c))
+    if part == "numerator" and m.kind != "duration":
+        condition = sa.and_(condition, m.numerator(c))
+    elif part in m.details:
+        condition = sa.and_(condition, m.details[part](c))
+    elif part in CAUSES and m.cause_column:
+        condition = sa.and_(condition, m.numerator(c), c[m.cause_column] == part)
+    order = [c[m.duration_column]] if m.kind == "duration" else []
+    return sa.select(table).where(condition).order_by(*order, *list(c)[:1])
+
+
+def parts_of(key: str) -> tuple[str, ...]:
+    """The parts of a measure a drill-down may list."""
+    m = BY_KEY[key]
+    extra = tuple(m.details) + (CAUSES if m.cause_column else ())
+    return ("numerator", "denominator", *extra)
