@@ -12,7 +12,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates")
+BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map", "photo_upload")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", default=os.environ.get("FIELD_API_BENCH_DATABASE_URL"),
                         help="PostgreSQL URL the benchmark may wipe (default $FIELD_API_BENCH_DATABASE_URL)")
     parser.add_argument("--fixes", default=None,
-                        help="partitions: stored-fix sizes in millions, comma-separated (default 1,5)")
+                        help="partitions and live_map: stored-fix sizes in millions, comma-separated "
+                             "(default 1,5 and 1)")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
     unknown = set(names) - set(BENCHMARKS)
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "candidates":
             from bench import candidates
             candidates.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "live_map":
+            from bench import live_map
+            live_map.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres, millions=args.fixes)
+        elif name == "photo_upload":
+            from bench import photo_upload
+            photo_upload.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:

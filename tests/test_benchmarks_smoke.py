@@ -36,6 +36,12 @@ def test_every_benchmark_runs_in_smoke_mode_and_writes_its_results(tmp_path, wor
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "geo_arrival_quick.json").exists()
     assert json.loads((tmp_path / "candidates_quick.json").read_text())["same_order"] is True
+    live = json.loads((tmp_path / "live_map_quick.json").read_text())
+    assert len(live["results"]) == (2 if POSTGRES_URL else 1)
+    assert all(view["answer"]["features"]["surveyor"] == view["surveyors"] for r in live["results"]
+               for view in r["views"])
+    photos = json.loads((tmp_path / "photo_upload_quick.json").read_text())
+    assert all(r["errors"] == 0 and r["stored"] == r["uploads"] for r in photos["results"]), photos["results"]
     ingest = json.loads((tmp_path / "ingest_http_quick.json").read_text())
     for database in ingest["results"]:
         for scenario in ("fast_big", "fast_small", "naive_small"):

@@ -6,11 +6,13 @@ import hashlib
 import io
 
 import pytest
+from PIL import Image
 
 from field_api.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
-from field_api.media.images import inspect_image
+from field_api.media.images import (inspect_image, inspect_photo, jpeg_without_metadata, thumbnail,
+                                   without_metadata)
 from field_api.media.storage import MediaStore
-from tests.factories.images import decompression_bomb, image_bytes
+from tests.factories.images import decompression_bomb, image_bytes, photo_with_exif
 
 
 def _write(tmp_path, data: bytes, name="upload.bin"):
@@ -89,6 +91,37 @@ def test_a_stream_over_the_limit_is_refused_without_a_trace(tmp_path):
 def test_only_hex_digests_name_files(tmp_path):
     with pytest.raises(ValueError):
         MediaStore(tmp_path).path_of("../../etc/passwd")
+
+
+def test_an_upright_jpeg_loses_its_metadata_without_being_re_encoded(tmp_path):
+    original = photo_with_exif(gps=(22.54, 114.05)) + b"trailing bytes after the end marker"
+    data, content_type = without_metadata(_write(tmp_path, original, "photo.jpg"))
+    assert content_type == "image/jpeg" and data == jpeg_without_metadata(original)
+    assert b"trailing" not in data and len(Image.open(io.BytesIO(data)).getexif()) == 0
+    assert Image.open(io.BytesIO(data)).tobytes() == Image.open(io.BytesIO(original)).tobytes()
+
+
+def test_a_rotated_jpeg_is_re_encoded_upright_without_its_metadata(tmp_path):
+    source = Image.open(io.BytesIO(image_bytes(size=(64, 48))))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to show
+    buffer = io.BytesIO()
+    source.save(buffer, format="JPEG", exif=exif.tobytes())
+    data, _ = without_metadata(_write(tmp_path, buffer.getvalue(), "rotated.jpg"))
+    shown = Image.open(io.BytesIO(data))
+    assert shown.size == (48, 64) and len(shown.getexif()) == 0
+
+
+def test_a_jpeg_that_does_not_parse_is_left_to_the_re_encoder():
+    assert jpeg_without_metadata(b"\xff\xd8\xff\xe1\x00") is None
+    assert jpeg_without_metadata(image_bytes("PNG")) is None
+
+
+def test_a_photo_is_inspected_and_its_thumbnail_made_from_one_decode(tmp_path):
+    path = _write(tmp_path, photo_with_exif(size=(1600, 1200)), "photo.jpg")
+    facts, thumb = inspect_photo(path, max_pixels=10_000_000)
+    assert facts == inspect_image(path, max_pixels=10_000_000) and thumb == thumbnail(path)
+    assert Image.open(io.BytesIO(thumb)).size == (320, 240)
 
 
 def test_the_worker_sweeps_temp_files_a_crash_left_but_not_uploads_in_progress(tmp_path):

@@ -27,9 +27,9 @@ from field_api.claims.rules import ClaimRules
 from field_api.claims.status import refresh
 from field_api.dispatch.models import Dispatch
 from field_api.errors import Conflict, Forbidden, Invalid, NotFound, UnsupportedMediaType
-from field_api.media.images import ExifFacts, inspect_image, read_exif, thumbnail, without_metadata
+from field_api.media.images import ExifFacts, inspect_image, inspect_photo, read_exif, without_metadata
 from field_api.media.names import check_file_name
-from field_api.media.storage import MediaStore, StoredFile
+from field_api.media.storage import MediaStore
 from field_api.revisions import Outcome
 from geo.datum import Datum, convert
 from geo.distance import geodesic_m
@@ -65,26 +65,33 @@ def add_attachment(session: Session, *, actor: Actor, now: datetime, rules: Clai
                    form_id: uuid.UUID, upload: Upload) -> tuple[ClaimAttachment, Outcome]:
     """Store an attachment of a form (which may not exist yet); the same bytes again store nothing."""
     check_file_name(upload.filename, field="file")
-    form = _form_for_upload(session, actor, form_id)
+    # Receiving (hash, fsync), decoding and re-encoding a 12-megapixel photo take a good part of a second:
+    # hold no transaction meanwhile (on SQLite it holds the database's one write lock, so uploads would
+    # queue behind each other); the checks run before the work and again once it is done.
+    session.commit()
     store = MediaStore(rules.media_root)
     with store.receive(upload.stream, max_bytes=rules.max_bytes, field="file") as incoming:
-        existing = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.form_id == form_id,
-                                                                   ClaimAttachment.sha256 == incoming.sha256))
+        form = _form_for_upload(session, actor, form_id)
+        existing = _stored_before(session, actor, form_id, form, incoming.sha256)
         if existing is not None:
-            if existing.uploaded_by_id != actor.user_id:
-                raise NotFound(f"No claim form {form_id}.")
             return existing, Outcome.UNCHANGED
-        if form is None and session.scalar(sa.select(ClaimAttachment.id).where(
-                ClaimAttachment.form_id == form_id, ClaimAttachment.uploaded_by_id != actor.user_id).limit(1)):
-            raise NotFound(f"No claim form {form_id}.")
-        if form is not None and form.sealed_at is not None:
-            raise Conflict("The form is sealed; attach to a correction of it instead.")
-        facts = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file")
+        session.commit()
+        if upload.kind.is_sensitive:  # ID and bankbook copies get no thumbnail
+            facts, thumb_data = inspect_image(incoming.path, max_pixels=rules.max_pixels, field="file"), None
+        else:
+            facts, thumb_data = inspect_photo(incoming.path, max_pixels=rules.max_pixels, field="file")
         if upload.kind is AttachmentKind.PARTY_SIGNATURE and facts.format != "PNG":
             raise UnsupportedMediaType("A signature is a PNG image, as a signature pad makes it.",
                                        errors={"file": ["Not a PNG."]})
         exif = _exif(incoming.path)
-        thumb, stripped, stripped_type = _derived(store, incoming.path, upload.kind, exif)
+        stripped_data, stripped_type = _without_exif(incoming.path, exif)
+        # Derived files are named by their content, so writing them before the checks harms nothing.
+        thumb = store.keep_bytes(thumb_data) if thumb_data is not None else None
+        stripped = store.keep_bytes(stripped_data) if stripped_data is not None else None
+        form = _form_for_upload(session, actor, form_id)
+        existing = _stored_before(session, actor, form_id, form, incoming.sha256)
+        if existing is not None:
+            return existing, Outcome.UNCHANGED
         store.keep(incoming)
     strokes = None
     if upload.strokes is not None:
@@ -134,15 +141,29 @@ def _exif(path: Path) -> ExifFacts:
         return NO_EXIF
 
 
-def _derived(store: MediaStore, path: Path, kind: AttachmentKind,
-             exif: ExifFacts) -> tuple[StoredFile | None, StoredFile | None, str | None]:
-    """The thumbnail (none for ID and bankbook copies) and, when the original has EXIF, a copy without it."""
+def _stored_before(session: Session, actor: Actor, form_id: uuid.UUID, form: ClaimForm | None,
+                   sha256: str) -> ClaimAttachment | None:
+    """The attachment already stored with these bytes (a retry), or None when they may be stored; else refuse."""
+    existing = session.scalar(sa.select(ClaimAttachment).where(ClaimAttachment.form_id == form_id,
+                                                               ClaimAttachment.sha256 == sha256))
+    if existing is not None:
+        if existing.uploaded_by_id != actor.user_id:
+            raise NotFound(f"No claim form {form_id}.")
+        return existing
+    if form is None and session.scalar(sa.select(ClaimAttachment.id).where(
+            ClaimAttachment.form_id == form_id, ClaimAttachment.uploaded_by_id != actor.user_id).limit(1)):
+        raise NotFound(f"No claim form {form_id}.")
+    if form is not None and form.sealed_at is not None:
+        raise Conflict("The form is sealed; attach to a correction of it instead.")
+    return None
+
+
+def _without_exif(path: Path, exif: ExifFacts) -> tuple[bytes | None, str | None]:
+    """When the original has EXIF, a copy without it, and its content type."""
+    if not exif.present:
+        return None, None
     try:
-        thumb = None if kind.is_sensitive else store.keep_bytes(thumbnail(path))
-        if not exif.present:
-            return thumb, None, None
-        data, content_type = without_metadata(path)
-        return thumb, store.keep_bytes(data), content_type
+        return without_metadata(path)
     except (OSError, ValueError) as error:
         raise Invalid(f"The image decoded but could not be re-encoded ({error}).", field="file") from None
 

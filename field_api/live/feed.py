@@ -6,7 +6,9 @@ converted to the reader's datum in bulk, so a branch with ten thousand surveyors
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -29,6 +31,8 @@ from geo.zones import parse_zones
 OPEN = DispatchStatus.OPEN
 IDLE, EN_ROUTE, ON_SITE = "idle", "en_route", "on_site"
 MPS_TO_KMH = 3.6
+# Enum members' `.value` is a Python-level descriptor (about 1 µs each, several per feature on this path);
+# `_value_` is the plain attribute behind it.
 
 # What the clock rules read of a dispatch (field_api.dispatch.clock), fetched as columns.
 _CLOCK_FACTS = ("status", "contact_due_at", "contacted_at", "contact_excuse", "arrival_due_at", "arrived_at",
@@ -41,6 +45,29 @@ _DISPATCH_COLUMNS = (Dispatch.id.label("dispatch_id"), Dispatch.surveyor_id, Dis
 def snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
              branch_code: str | None = None, with_zones: bool = False) -> dict[str, Any]:
     """The live map of the actor's branches (or one branch's subtree) as a FeatureCollection in `datum`."""
+    with _without_cyclic_gc():
+        return _snapshot(session, actor=actor, now=now, canonical=canonical, datum=datum,
+                         branch_code=branch_code, with_zones=with_zones)
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while tens of thousands of rows and features are alive.
+
+    They hold no cycles, but their allocations trigger full collections that walk all of them again
+    (profiled: a third of a 10,000-surveyor map). Process-wide, so only the caller that paused it resumes it.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
+              branch_code: str | None, with_zones: bool) -> dict[str, Any]:
     cursor = latest_outbox_id(session)  # read first: the stream replays whatever commits after it
     within = _within(session, actor, branch_code)
     surveyors = surveyor_features(session, now=now, canonical=canonical, datum=datum,
@@ -75,10 +102,10 @@ def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datu
                       where: Iterable[Any], on_duty_only: bool = True) -> list[dict[str, Any]]:
     """Surveyors on duty (or on an open dispatch) at their kept latest positions, with state and dispatch."""
     on_duty = sa.exists().where(DutyInterval.surveyor_id == User.id, DutyInterval.ended_at.is_(None))
-    query = (sa.select(User.id, User.display_name, Branch.code.label("branch_code"), on_duty.label("on_duty"),
+    query = (sa.select(User.id, User.display_name, Branch.code, on_duty,
                        LatestPosition.lat, LatestPosition.lon, LatestPosition.device_time,
                        LatestPosition.accuracy_m, LatestPosition.battery, LatestPosition.speed_mps,
-                       LatestPosition.heading_deg, Dispatch.id.label("dispatch_id"), Dispatch.case_id,
+                       LatestPosition.heading_deg, Dispatch.id, Dispatch.case_id,
                        Dispatch.arrived_at, Dispatch.arrival_due_at, Dispatch.dispatched_at)
              .join(Branch, Branch.id == User.branch_id)
              .outerjoin(LatestPosition, LatestPosition.surveyor_id == User.id)
@@ -87,41 +114,43 @@ def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datu
              .order_by(User.id))
     if on_duty_only:
         query = query.where(sa.or_(on_duty, Dispatch.id.is_not(None)))
-    rows_by_surveyor: dict[int, list[sa.Row]] = {}
+    # Rows are read as tuples: a named attribute of a Row costs a Python call, and there are ~16 per surveyor.
+    rows_by_surveyor: dict[int, list[tuple]] = {}
     for row in session.connection().execute(query):
-        rows_by_surveyor.setdefault(row.id, []).append(row)
-    firsts = [rows[0] for rows in rows_by_surveyor.values()]
-    points = _points(firsts, canonical, datum)
-    return [_surveyor_feature(rows, point, now) for rows, point in zip(rows_by_surveyor.values(), points)]
+        rows_by_surveyor.setdefault(row[0], []).append(row)
+    groups = list(rows_by_surveyor.values())
+    points = _points([rows[0][4] for rows in groups], [rows[0][5] for rows in groups], canonical, datum)
+    return [_surveyor_feature(rows, point, now) for rows, point in zip(groups, points)]
 
 
-def _current(rows: list[sa.Row]) -> sa.Row | None:
+def _current(rows: list[tuple]) -> tuple | None:
     """The dispatch a surveyor is on now: the site they are at, else the most urgent arrival."""
-    open_ = [r for r in rows if r.dispatch_id is not None]
+    open_ = [r for r in rows if r[11] is not None]
     if not open_:
         return None
-    return min(open_, key=lambda r: (r.arrived_at is None, r.arrival_due_at is None,
-                                     r.arrival_due_at or r.dispatched_at, r.dispatched_at))
+    if len(open_) == 1:
+        return open_[0]
+    return min(open_, key=lambda r: (r[13] is None, r[14] is None, r[14] or r[15], r[15]))
 
 
-def _surveyor_feature(rows: list[sa.Row], point: list[float] | None, now: datetime) -> dict[str, Any]:
-    row = rows[0]
+def _surveyor_feature(rows: list[tuple], point: list[float] | None, now: datetime) -> dict[str, Any]:
+    (surveyor_id, name, branch_code, on_duty, _lat, _lon, fix_time, accuracy_m, battery, speed_mps,
+     heading_deg, *_) = rows[0]
     current = _current(rows)
-    state = IDLE if current is None else (ON_SITE if current.arrived_at is not None else EN_ROUTE)
-    fix_time = row.device_time
-    return {"type": "Feature", "id": f"surveyor-{row.id}",
+    state = IDLE if current is None else (ON_SITE if current[13] is not None else EN_ROUTE)
+    return {"type": "Feature", "id": f"surveyor-{surveyor_id}",
             "geometry": None if point is None else {"type": "Point", "coordinates": point},
             "properties": {
-                "kind": "surveyor", "surveyor_id": row.id, "name": row.display_name, "branch_code": row.branch_code,
-                "on_duty": bool(row.on_duty), "state": state,
-                "dispatch_id": current.dispatch_id if current else None,
-                "case_id": current.case_id if current else None,
-                "open_dispatches": sum(1 for r in rows if r.dispatch_id is not None),
+                "kind": "surveyor", "surveyor_id": surveyor_id, "name": name, "branch_code": branch_code,
+                "on_duty": bool(on_duty), "state": state,
+                "dispatch_id": current[11] if current else None,
+                "case_id": current[12] if current else None,
+                "open_dispatches": 0 if current is None else sum(1 for r in rows if r[11] is not None),
                 "fix_time": fix_time.isoformat() if fix_time else None,
                 "fix_age_s": round((now - fix_time).total_seconds()) if fix_time else None,
-                "accuracy_m": row.accuracy_m, "battery": row.battery,
-                "speed_kmh": None if row.speed_mps is None else round(row.speed_mps * MPS_TO_KMH, 1),
-                "heading_deg": row.heading_deg}}
+                "accuracy_m": accuracy_m, "battery": battery,
+                "speed_kmh": None if speed_mps is None else round(speed_mps * MPS_TO_KMH, 1),
+                "heading_deg": heading_deg}}
 
 
 def case_features(session: Session, *, now: datetime, canonical: Datum, datum: Datum,
@@ -137,46 +166,51 @@ def case_features(session: Session, *, now: datetime, canonical: Datum, datum: D
              .outerjoin(surveyor, surveyor.id == Dispatch.surveyor_id)
              .where(*where).order_by(Case.id))
     rows = session.connection().execute(query).all()
-    return [_case_feature(row, point, now) for row, point in zip(rows, _points(rows, canonical, datum))]
+    points = _points([r[4] for r in rows], [r[5] for r in rows], canonical, datum)
+    return [_case_feature(row, point, now) for row, point in zip(rows, points)]
 
 
-def _case_feature(row: sa.Row, point: list[float] | None, now: datetime) -> dict[str, Any]:
+def _case_feature(row: tuple, point: list[float] | None, now: datetime) -> dict[str, Any]:
+    (case_id, report_number, line, on_site, _lat, _lon, address, coverage, is_vip, reported_at, closed_at,
+     branch_code, surveyor_name, dispatch_id, surveyor_id, dispatched_at, dispatch_closed_at, *facts) = row
     dispatch = None
-    if row.dispatch_id is not None:
-        facts = SimpleNamespace(**{name: getattr(row, name) for name in _CLOCK_FACTS},
-                                closed_at=row.dispatch_closed_at,
-                                case=SimpleNamespace(line=row.line, on_site=row.on_site))
-        dispatch = {"dispatch_id": row.dispatch_id, "surveyor_id": row.surveyor_id,
-                    "surveyor_name": row.surveyor_name, "status": row.status.value,
-                    "dispatched_at": row.dispatched_at.isoformat(),
-                    "arrived_at": row.arrived_at.isoformat() if row.arrived_at else None,
-                    "contact": _clock(clock.read_contact(facts, now)),
-                    "arrival": _clock(clock.read_arrival(facts, now))}
-    return {"type": "Feature", "id": f"case-{row.id}",
+    if dispatch_id is not None:
+        clock_facts = SimpleNamespace(**dict(zip(_CLOCK_FACTS, facts)), closed_at=dispatch_closed_at,
+                                      case=SimpleNamespace(line=line, on_site=on_site))
+        arrived_at = facts[5]
+        dispatch = {"dispatch_id": dispatch_id, "surveyor_id": surveyor_id,
+                    "surveyor_name": surveyor_name, "status": facts[0]._value_,
+                    "dispatched_at": dispatched_at.isoformat(),
+                    "arrived_at": arrived_at.isoformat() if arrived_at else None,
+                    "contact": _clock(clock.read_contact(clock_facts, now)),
+                    "arrival": _clock(clock.read_arrival(clock_facts, now))}
+    return {"type": "Feature", "id": f"case-{case_id}",
             "geometry": None if point is None else {"type": "Point", "coordinates": point},
             "properties": {
-                "kind": "case", "case_id": row.id, "report_number": row.report_number, "line": row.line.value,
-                "on_site": row.on_site, "coverage": row.coverage, "address": row.address, "is_vip": row.is_vip,
-                "branch_code": row.branch_code, "reported_at": row.reported_at.isoformat(),
-                "closed_at": row.closed_at.isoformat() if row.closed_at else None, "dispatch": dispatch}}
+                "kind": "case", "case_id": case_id, "report_number": report_number, "line": line._value_,
+                "on_site": on_site, "coverage": coverage, "address": address, "is_vip": is_vip,
+                "branch_code": branch_code, "reported_at": reported_at.isoformat(),
+                "closed_at": closed_at.isoformat() if closed_at else None, "dispatch": dispatch}}
 
 
 def _clock(reading: clock.ClockReading | None) -> dict[str, Any] | None:
     if reading is None:
         return None
-    return {"state": reading.state.value, "due_at": reading.due_at.isoformat() if reading.due_at else None,
+    return {"state": reading.state._value_, "due_at": reading.due_at.isoformat() if reading.due_at else None,
             "minutes_left": reading.minutes_left, "with_notice": reading.with_notice,
             "no_time_agreed": reading.no_time_agreed}
 
 
-def _points(rows: list[sa.Row], canonical: Datum, datum: Datum) -> list[list[float] | None]:
-    """[lon, lat] of each row in the reader's datum, converted all at once; None where there is no position."""
-    located = [i for i, r in enumerate(rows) if r.lat is not None and r.lon is not None]
-    points: list[list[float] | None] = [None] * len(rows)
+def _points(lats: list[float | None], lons: list[float | None], canonical: Datum,
+            datum: Datum) -> list[list[float] | None]:
+    """[lon, lat] of each position in the reader's datum, converted all at once; None where there is none."""
+    located = [i for i, (lat, lon) in enumerate(zip(lats, lons)) if lat is not None and lon is not None]
+    points: list[list[float] | None] = [None] * len(lats)
     if not located:
         return points
-    lats, lons = convert_many([rows[i].lat for i in located], [rows[i].lon for i in located], canonical, datum)
-    for i, lat, lon in zip(located, lats.tolist(), lons.tolist()):
+    converted_lats, converted_lons = convert_many([lats[i] for i in located], [lons[i] for i in located],
+                                                  canonical, datum)
+    for i, lat, lon in zip(located, converted_lats.tolist(), converted_lons.tolist()):
         points[i] = [round(lon, 7), round(lat, 7)]
     return points
 
