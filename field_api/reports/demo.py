@@ -111,11 +111,14 @@ def _case(session: Session, config: Any, rng: random.Random, period: Period, num
     if due is not None:
         arrival = due + timedelta(minutes=rng.uniform(3, 30)) if late else \
             at + (due - at) * rng.uniform(0.4, 0.95)
-        event(EventKind.ARRIVED, max(arrival, contact), lat=lat, lon=lon, accuracy_m=10.0)
-        _claim_form(session, config, rng, d, phone, max(arrival, contact) + timedelta(minutes=10), (lat, lon))
-        event(EventKind.COMPLETED, max(arrival, contact) + timedelta(minutes=40))
-        if late and rng.random() < 0.35:
-            dispatches.excuse(session, actor=system, now=arrival + timedelta(hours=1), dispatch_id=d.id,
+    else:  # outside coverage, the time was agreed too late to count: the surveyor still goes, and finishes
+        arrival = contact + timedelta(minutes=rng.uniform(40, 90))
+    arrival = max(arrival, contact)
+    event(EventKind.ARRIVED, arrival, lat=lat, lon=lon, accuracy_m=10.0)
+    _claim_form(session, config, rng, d, phone, arrival + timedelta(minutes=10), (lat, lon))
+    event(EventKind.COMPLETED, arrival + timedelta(minutes=40))
+    if due is not None and late and rng.random() < 0.35:
+        dispatches.excuse(session, actor=system, now=arrival + timedelta(hours=1), dispatch_id=d.id,
                               which="arrival", cause=rng.choice(list(ExcuseCause)), note="demo: " + address)
 
 
