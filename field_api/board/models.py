@@ -10,12 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_api.accounts.models import Branch, User
-from field_api.db import Base
+from field_api.db import Base, value_enum
 from field_api.dispatch.models import Case
 
-
-def _enum(cls: type[enum.Enum], length: int = 24) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class RosterShift(Base):
@@ -69,7 +66,7 @@ class Entrustment(Base):
     to_branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     items: Mapped[str] = mapped_column(sa.String(1000))
     authorised_amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
-    status: Mapped[EntrustmentStatus] = mapped_column(_enum(EntrustmentStatus))
+    status: Mapped[EntrustmentStatus] = mapped_column(value_enum(EntrustmentStatus, 24))
     entrusted_at: Mapped[datetime]
     entrusted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     handed_back_at: Mapped[datetime | None]
@@ -114,9 +111,9 @@ class FollowUp(Base):
     dispatch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dispatch.id"))
     batch_at: Mapped[datetime]
     due_at: Mapped[datetime]
-    reason: Mapped[FollowUpReason] = mapped_column(_enum(FollowUpReason))
+    reason: Mapped[FollowUpReason] = mapped_column(value_enum(FollowUpReason, 24))
     for_chief: Mapped[bool]
-    status: Mapped[FollowUpStatus] = mapped_column(_enum(FollowUpStatus), index=True)
+    status: Mapped[FollowUpStatus] = mapped_column(value_enum(FollowUpStatus, 24), index=True)
     failed_attempts: Mapped[int] = mapped_column(default=0)
     needs_review: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None]

@@ -10,11 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_api.accounts.models import Branch, User
-from field_api.db import Base
+from field_api.db import Base, value_enum
 
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Line(str, enum.Enum):
@@ -62,7 +59,7 @@ class Case(Base):
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     report_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
     reported_at: Mapped[datetime] = mapped_column(index=True)
-    line: Mapped[Line] = mapped_column(_enum(Line))
+    line: Mapped[Line] = mapped_column(value_enum(Line, 16))
     on_site: Mapped[bool]
     lat: Mapped[float]
     lon: Mapped[float]
@@ -113,7 +110,7 @@ class Dispatch(Base):
     dispatched_at: Mapped[datetime]
     clock_start: Mapped[datetime]
     is_first: Mapped[bool]
-    status: Mapped[DispatchStatus] = mapped_column(_enum(DispatchStatus), index=True)
+    status: Mapped[DispatchStatus] = mapped_column(value_enum(DispatchStatus, 16), index=True)
     closed_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
@@ -123,11 +120,11 @@ class Dispatch(Base):
     leave_radius_m: Mapped[float]
 
     contact_due_at: Mapped[datetime | None]
-    contact_state: Mapped[ClockState | None] = mapped_column(_enum(ClockState))
+    contact_state: Mapped[ClockState | None] = mapped_column(value_enum(ClockState, 16))
     contacted_at: Mapped[datetime | None]
 
     arrival_due_at: Mapped[datetime | None]
-    arrival_state: Mapped[ClockState | None] = mapped_column(_enum(ClockState))
+    arrival_state: Mapped[ClockState | None] = mapped_column(value_enum(ClockState, 16))
     arrived_at: Mapped[datetime | None]
     arrival_source: Mapped[str | None] = mapped_column(sa.String(16))
     agreed_arrival_at: Mapped[datetime | None]
@@ -136,9 +133,9 @@ class Dispatch(Base):
     late_notice_eta: Mapped[datetime | None]
     late_notice_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
-    contact_excuse: Mapped[ExcuseCause | None] = mapped_column(_enum(ExcuseCause, 24))
+    contact_excuse: Mapped[ExcuseCause | None] = mapped_column(value_enum(ExcuseCause, 24))
     contact_excuse_note: Mapped[str | None] = mapped_column(sa.String(500))
-    arrival_excuse: Mapped[ExcuseCause | None] = mapped_column(_enum(ExcuseCause, 24))
+    arrival_excuse: Mapped[ExcuseCause | None] = mapped_column(value_enum(ExcuseCause, 24))
     arrival_excuse_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     completed_at: Mapped[datetime | None]

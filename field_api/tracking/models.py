@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from field_api.db import Base
+from field_api.db import Base, value_enum
 
 
 class Source(str, enum.Enum):
@@ -26,9 +26,6 @@ class Protocol(str, enum.Enum):
     OWNTRACKS = "owntracks"
     APP = "app"
 
-
-def _enum(kind: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Fix(Base):
@@ -55,7 +52,7 @@ class Fix(Base):
     altitude_m: Mapped[float | None] = mapped_column(sa.Double)
     battery: Mapped[float | None] = mapped_column(sa.Double)
     provider: Mapped[str | None] = mapped_column(sa.String(16))
-    source: Mapped[Source] = mapped_column(_enum(Source))
+    source: Mapped[Source] = mapped_column(value_enum(Source, 16))
     device_id: Mapped[int | None]
     poor_accuracy: Mapped[bool] = mapped_column(default=False)
     implausible: Mapped[bool] = mapped_column(default=False)
@@ -80,7 +77,7 @@ class LatestPosition(Base):
     speed_mps: Mapped[float | None] = mapped_column(sa.Double)
     heading_deg: Mapped[float | None] = mapped_column(sa.Double)
     battery: Mapped[float | None] = mapped_column(sa.Double)
-    source: Mapped[Source] = mapped_column(_enum(Source))
+    source: Mapped[Source] = mapped_column(value_enum(Source, 16))
     poor_accuracy: Mapped[bool] = mapped_column(default=False)
 
 
@@ -92,7 +89,7 @@ class Device(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     surveyor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(64))
-    protocol: Mapped[Protocol] = mapped_column(_enum(Protocol))
+    protocol: Mapped[Protocol] = mapped_column(value_enum(Protocol, 16))
     default_crs: Mapped[str] = mapped_column(sa.String(8))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime]

@@ -11,11 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_api.accounts.models import Branch
-from field_api.db import Base
+from field_api.db import Base, value_enum
 
-
-def _enum(cls: type[enum.Enum], length: int = 24) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class VisitPurpose(str, enum.Enum):
@@ -94,8 +91,8 @@ class Visit(Base):
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     client_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("client.id"), index=True)
     checklist_version_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_version.id"), index=True)
-    purpose: Mapped[VisitPurpose] = mapped_column(_enum(VisitPurpose))
-    status: Mapped[VisitStatus] = mapped_column(_enum(VisitStatus, 16), index=True)
+    purpose: Mapped[VisitPurpose] = mapped_column(value_enum(VisitPurpose, 24))
+    status: Mapped[VisitStatus] = mapped_column(value_enum(VisitStatus, 16), index=True)
 
     check_in_lat: Mapped[float]
     check_in_lon: Mapped[float]
