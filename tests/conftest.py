@@ -166,6 +166,18 @@ def visits(app, client, clock):
 
 
 @pytest.fixture
+def sales(accounts):
+    """A salesperson of Futian, signed in."""
+    return accounts.sign_in("salesperson", "SZ-FT")
+
+
+@pytest.fixture
+def office(visits, sales):
+    """A client of that salesperson."""
+    return visits.make_client(sales)
+
+
+@pytest.fixture
 def live(app, client):
     """Opens live streams (heartbeats every few milliseconds) and closes them, and the feed's threads, after."""
     app.config.update(LIVE_HEARTBEAT_S=0.01, LIVE_POLL_S=0.01)

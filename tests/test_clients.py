@@ -11,11 +11,6 @@ from geo.datum import Datum, convert
 from tests.factories.visits import OFFICE, row_counts
 
 
-@pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
 def _body(**fields):
     return {"name": "福田贸易", "kind": "enterprise", "contact_person": "王经理", "contact_phone": "13912345678",
             "address": "福华路1号", "location": dict(OFFICE), **fields}

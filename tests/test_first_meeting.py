@@ -13,16 +13,6 @@ from field_api.extensions import db
 from tests.factories.visits import card_done, outcome, visit_body
 
 
-@pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
-@pytest.fixture
-def office(visits, sales):
-    return visits.make_client(sales)
-
-
 def test_business_card_is_required_at_the_first_meeting(visits, sales, office):
     first = visits.visit(sales, office["id"], answers=[])
     assert first["is_first_meeting"] and outcome(first, "business_card") == "missed"

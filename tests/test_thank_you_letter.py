@@ -19,16 +19,6 @@ def long_tokens(app):
     app.config["TOKEN_TTL_HOURS"] = 24 * 60
 
 
-@pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
-@pytest.fixture
-def office(visits, sales):
-    return visits.make_client(sales)
-
-
 def deliver(visits, sales, office, **kwargs):
     kwargs.setdefault("answers", DELIVERY_ANSWERS)
     return visits.visit(sales, office["id"], purpose="policy_delivery", **kwargs)

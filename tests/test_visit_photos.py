@@ -14,11 +14,6 @@ from tests.factories.visits import outcome, publish, row_counts, standard_items
 
 
 @pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
-@pytest.fixture
 def draft(visits, sales):
     office = visits.make_client(sales)
     return visits.visit(sales, office["id"], status="draft")

@@ -10,16 +10,6 @@ import pytest
 from tests.factories.visits import card_done, row_counts, visit_body
 
 
-@pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
-@pytest.fixture
-def office(visits, sales):
-    return visits.make_client(sales)
-
-
 def _item(office, at, **kwargs):
     return {"id": str(uuid.uuid4()), **visit_body(office["id"], at=at, **kwargs)}
 

@@ -13,16 +13,6 @@ from tests.factories.visits import (NEAR_OFFICE, card_done, iso, outcome, publis
                                    visit_body)
 
 
-@pytest.fixture
-def sales(accounts):
-    return accounts.sign_in("salesperson", "SZ-FT")
-
-
-@pytest.fixture
-def office(visits, sales):
-    return visits.make_client(sales)
-
-
 def test_a_visit_is_created_with_the_phones_uuid_and_returned_with_what_the_server_derived(visits, sales, office):
     visit_id = uuid.uuid4()
     at = visits.now - timedelta(hours=3)
