@@ -35,9 +35,19 @@ class SelectPage(Page):
         if self.page_params.first_item > MAX_OFFSET:
             return []
         page = self._query().limit(self.page_params.page_size).offset(self.page_params.first_item)
-        rows = list(db.session.scalars(page).unique())
+        rows = self._read(page)
         return [self.collection.present(r) for r in rows] if isinstance(self.collection, Presented) else rows
 
     @property
     def item_count(self):
         return db.session.scalar(sa.select(sa.func.count()).select_from(self._query().order_by(None).subquery()))
+
+    def _read(self, page: sa.Select) -> list[Any]:
+        return list(db.session.scalars(page).unique())
+
+
+class RowPage(SelectPage):
+    """A SelectPage of plain rows (mappings of the selected columns), not entities."""
+
+    def _read(self, page: sa.Select) -> list[Any]:
+        return list(db.session.execute(page).mappings())

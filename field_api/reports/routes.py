@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 
-import sqlalchemy as sa
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Page
 
 from field_api.access import Blueprint, current_actor
 from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.extensions import db
-from field_api.pagination import MAX_OFFSET, Presented
+from field_api.pagination import Presented, RowPage
 from field_api.reports import measures, rendering, service
 from schemas.reports import ComplianceQueryArgsSchema, ComplianceSchema, RecordQueryArgsSchema, RecordSchema
 
@@ -28,22 +26,6 @@ def wants_csv(args) -> bool:
         return args["format"] == "csv"
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"
-
-
-class RowPage(Page):
-    """One page of a report's record select, read as rows (not entities), with the total for X-Pagination."""
-
-    @property
-    def items(self):
-        if self.page_params.first_item > MAX_OFFSET:
-            return []
-        page = self.collection.query.limit(self.page_params.page_size).offset(self.page_params.first_item)
-        return [self.collection.present(row) for row in db.session.execute(page).mappings()]
-
-    @property
-    def item_count(self):
-        query = self.collection.query.order_by(None).subquery()
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query))
 
 
 @blp.route("/compliance")
