@@ -31,15 +31,36 @@ def fence_of(dispatch: Dispatch) -> ArrivalFence:
     return ArrivalFence(dispatch.fence_lat, dispatch.fence_lon, dispatch.arrive_radius_m, dispatch.leave_radius_m)
 
 
+# Built once (tracking runs these for every batch): a reused statement skips rebuilding and hashing it.
+_WINDOWS = sa.select(Dispatch.surveyor_id, Dispatch.dispatched_at, Dispatch.closed_at).where(
+    Dispatch.surveyor_id.in_(sa.bindparam("ids", expanding=True)),
+    sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= sa.bindparam("since", type_=Dispatch.closed_at.type)))
+
+
+def _affected(surveyor_id, earliest, now, horizon) -> sa.Select:
+    """The surveyor's on-site dispatches (dispatched since `horizon`) whose arrival fixes from `earliest` on
+    can still prove or move."""
+    return sa.select(Dispatch.id).join(Case, Case.id == Dispatch.case_id).where(
+        Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
+        sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
+        Dispatch.dispatched_at >= horizon,
+        # An arrival already proven at or before these fixes cannot move earlier through them.
+        sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
+
+
+_TIME = Dispatch.dispatched_at.type
+_FENCES = _affected(sa.bindparam("surveyor_id"), sa.bindparam("earliest", type_=_TIME),
+                    sa.bindparam("now", type_=_TIME), sa.bindparam("horizon", type_=_TIME)).add_columns(
+    Dispatch.fence_lat, Dispatch.fence_lon, Dispatch.leave_radius_m, Dispatch.dispatched_at, Dispatch.closed_at)
+
+
 def active_dispatch_windows(session: Session, surveyor_ids: Collection[int],
                             since: datetime) -> dict[int, list[tuple[datetime, datetime | None]]]:
     """Per surveyor, the periods after `since` during which a dispatch was open (end None: still open)."""
     windows: dict[int, list[tuple[datetime, datetime | None]]] = {}
     if not surveyor_ids:
         return windows
-    rows = session.execute(sa.select(Dispatch.surveyor_id, Dispatch.dispatched_at, Dispatch.closed_at).where(
-        Dispatch.surveyor_id.in_(sorted(set(surveyor_ids))),
-        sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= since)))
+    rows = session.connection().execute(_WINDOWS, {"ids": sorted(set(surveyor_ids)), "since": since})
     for surveyor_id, start, end in rows:
         windows.setdefault(surveyor_id, []).append((start, end))
     return windows
@@ -62,16 +83,11 @@ def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, no
     changed its usability: a dispatch none of them comes within the leave radius of is then skipped
     (before it is loaded or locked).
     """
-    affected = sa.select(Dispatch.id).join(Case, Case.id == Dispatch.case_id).where(
-        Dispatch.surveyor_id == surveyor_id, Case.on_site.is_(True), Dispatch.dispatched_at <= now,
-        sa.or_(Dispatch.closed_at.is_(None), Dispatch.closed_at >= earliest),
-        Dispatch.dispatched_at >= now - REEVALUATION_HORIZON,
-        # An arrival already proven at or before these fixes cannot move earlier through them.
-        sa.or_(Dispatch.arrived_at.is_(None), Dispatch.arrived_at > earliest))
+    horizon = now - REEVALUATION_HORIZON
+    affected = _affected(surveyor_id, earliest, now, horizon)
     if changed is not None:
-        fences = session.execute(affected.add_columns(
-            Dispatch.fence_lat, Dispatch.fence_lon, Dispatch.leave_radius_m, Dispatch.dispatched_at,
-            Dispatch.closed_at)).all()
+        fences = session.connection().execute(_FENCES, {"surveyor_id": surveyor_id, "earliest": earliest,
+                                                        "now": now, "horizon": horizon}).all()
         ids = [row.id for row in fences if _near_fence(row, changed, now)]
         if not ids:
             return
