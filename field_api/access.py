@@ -21,6 +21,7 @@ from field_api.accounts.models import AccessToken, Branch, Role, User
 from field_api.clock import current_clock
 from field_api.errors import Forbidden, NotFound, Unauthorized
 from field_api.extensions import db
+from field_api.parsing import JsonParser
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -75,6 +76,21 @@ def actor_for(session: Session, user: User, *, address: str | None = None, devic
     )
 
 
+def _credentials() -> sa.Select:
+    """A token's row, its user, and each branch of the user's subtree: one round trip per request."""
+    digest = sa.bindparam("digest")
+    tree = (sa.select(User.branch_id.label("id")).join(AccessToken, AccessToken.user_id == User.id)
+            .where(AccessToken.token_hash == digest).cte("subtree", recursive=True))
+    tree = tree.union_all(sa.select(Branch.id).join(tree, Branch.parent_id == tree.c.id))
+    return (sa.select(AccessToken.id, AccessToken.revoked_at, AccessToken.expires_at, User.id, User.role,
+                      User.branch_id, User.username, User.is_active, User.is_chief_coordinator, tree.c.id)
+            .join(User, User.id == AccessToken.user_id).outerjoin(tree, sa.true())
+            .where(AccessToken.token_hash == digest))
+
+
+_CREDENTIALS = _credentials()  # built once: a reused statement skips rebuilding and hashing it
+
+
 def authenticate(session: Session, now) -> Actor:
     """Resolve the request's bearer token to an actor, checking expiry, revocation and the user's status."""
     cached = request.environ.get("field_api.actor")
@@ -84,12 +100,17 @@ def authenticate(session: Session, now) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
-    row = session.scalar(sa.select(AccessToken).where(AccessToken.token_hash == token_digest(token.strip())))
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.is_active:
+    rows = session.connection().execute(_CREDENTIALS, {"digest": token_digest(token.strip())}).all()
+    row = rows[0] if rows else None
+    if row is None or row[1] is not None or row[2] <= now or not row[7]:
         raise Unauthorized("The token is invalid, expired or revoked.",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    actor = actor_for(session, row.user, address=request.remote_addr, device=request.headers.get("X-Device-Id"))
-    request.environ["field_api.token_id"] = row.id
+    token_id, _, _, user_id, role, branch_id, username, _, is_chief_coordinator, _ = row
+    actor = Actor(user_id=user_id, role=role, branch_id=branch_id,
+                  subtree=frozenset(r[9] for r in rows if r[9] is not None), username=username,
+                  address=request.remote_addr, device=request.headers.get("X-Device-Id"),
+                  is_chief_coordinator=is_chief_coordinator)
+    request.environ["field_api.token_id"] = token_id
     request.environ["field_api.actor"] = actor
     return actor
 
@@ -112,6 +133,8 @@ def authenticated_as(actor: Actor, token_id: int) -> None:
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with role declarations that are enforced and documented."""
+
+    ARGUMENTS_PARSER = JsonParser()
 
     def login_required(self, *roles: Role) -> Callable:
         """Require a valid token, and one of `roles` (every role when none is named)."""
