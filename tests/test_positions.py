@@ -12,7 +12,7 @@ from field_api.access import actor_for
 from field_api.accounts.models import Role
 from field_api.dispatch import arrival
 from field_api.extensions import db
-from field_api.tracking import ingest
+from field_api.tracking import fast_insert, ingest
 from field_api.tracking.models import Fix, LatestPosition
 from field_api.tracking.service import latest_positions
 from geo.datum import Datum, convert
@@ -52,6 +52,20 @@ def test_a_full_batch_of_500_fixes_is_stored_in_one_request(surveyor, tracking):
     response = tracking.post(surveyor, tracking.drive(tracking.at(minutes=-50), 500, every_s=5))
     assert response.json["accepted"] == 500
     assert len(stored(surveyor.user.id)) == 500
+
+
+def test_the_insert_reports_only_the_fixes_it_stored_when_another_writer_got_some_first(app, surveyor, clock):
+    # What a concurrent retry of the same batch looks like from the insert: some rows are already there.
+    now = clock.now()
+    rows = [{"device_time": now - timedelta(seconds=s), "lat": 22.54, "lon": 114.05, "accuracy_m": 8.0,
+             "speed_mps": None, "heading_deg": None, "altitude_m": None, "battery": None, "provider": None,
+             "poor_accuracy": False, "implausible": False} for s in (30, 20, 10)]
+    insert = lambda batch, at: fast_insert.insert_fixes(db.session, surveyor.user.id, batch,  # noqa: E731
+                                                        received_at=at, source="api", device_id=None)
+    assert insert(rows[:2], now - timedelta(seconds=5)) == {r["device_time"] for r in rows[:2]}
+    assert insert(rows, now) == {rows[2]["device_time"]}
+    db.session.commit()
+    assert [r.received_at for r in stored(surveyor.user.id)] == [now - timedelta(seconds=5)] * 2 + [now]
 
 
 def test_a_retried_batch_stores_nothing_new(surveyor, tracking):

@@ -14,6 +14,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from field_api.tracking.models import Fix
+
+FIX = Fix.__table__
+
 COLUMNS = ("surveyor_id", "device_time", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "heading_deg",
            "altitude_m", "battery", "provider", "source", "device_id", "poor_accuracy", "implausible")
 PER_FIX = ("device_time", "lat", "lon", "accuracy_m", "speed_mps", "heading_deg", "altitude_m", "battery",
@@ -43,25 +47,25 @@ def insert_fixes(session: Session, surveyor_id: int, rows: list[dict[str, Any]],
                  source: str, device_id: int | None) -> set[datetime]:
     """Insert one surveyor's new fixes; return the device times actually stored (others were there already)."""
     connection = session.connection()
+    times = {r["device_time"] for r in rows}
     if connection.dialect.name == "postgresql":
         # The rows travel as one JSON document that PostgreSQL unpacks in C: adapting 5,500 values (or
         # building array literals) in Python cost more than the insert itself. Extra keys are ignored.
-        fixes = orjson.dumps(rows).decode()
-        stored = connection.execute(_POSTGRES, {"fixes": fixes, "surveyor_id": surveyor_id,
+        cursor = connection.execute(_POSTGRES, {"fixes": orjson.dumps(rows).decode(), "surveyor_id": surveyor_id,
                                                 "received_at": received_at, "source": source,
-                                                "device_id": device_id}).scalars().all()
+                                                "device_id": device_id})
+        if cursor.rowcount == len(rows):  # the common case: no need to read what came back
+            return times
         # Compare as the caller holds them (UTC): the driver answers in the session's time zone.
-        return {at.astimezone(timezone.utc) for at in stored}
+        return {at.astimezone(timezone.utc) for at in cursor.scalars()}
     received = sqlite_time(received_at)
-    values = [(surveyor_id, sqlite_time(r["device_time"]), received, r["lat"], r["lon"], r["accuracy_m"],
-               r["speed_mps"], r["heading_deg"], r["altitude_m"], r["battery"], r["provider"], source, device_id,
-               r["poor_accuracy"], r["implausible"]) for r in rows]
-    cursor = connection.exec_driver_sql(_SQLITE, values)
+    cursor = connection.exec_driver_sql(_SQLITE, [
+        (surveyor_id, sqlite_time(r["device_time"]), received, r["lat"], r["lon"], r["accuracy_m"],
+         r["speed_mps"], r["heading_deg"], r["altitude_m"], r["battery"], r["provider"], source, device_id,
+         r["poor_accuracy"], r["implausible"]) for r in rows])
     if cursor.rowcount == len(rows):
-        return {r["device_time"] for r in rows}
+        return times
     # Fewer rows than sent: find out which (only when a concurrent writer got there first).
-    times = [v[1] for v in values]
-    stored_now = {t for (t,) in connection.exec_driver_sql(
-        f"SELECT device_time FROM fix WHERE surveyor_id = ? AND received_at = ? AND device_time IN "
-        f"({', '.join('?' * len(times))})", (surveyor_id, received, *times))}
-    return {r["device_time"] for r, v in zip(rows, values) if v[1] in stored_now}
+    return set(connection.execute(sa.select(FIX.c.device_time).where(
+        FIX.c.surveyor_id == surveyor_id, FIX.c.received_at == received_at,
+        FIX.c.device_time.in_(sorted(times)))).scalars())

@@ -149,10 +149,11 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
     result.duplicate += len(candidates) - len(new)
     if not new:
         return
+    max_accuracy_m = limits.max_accuracy_m
     for row in new:
         accuracy = row["accuracy_m"]
-        row.update(surveyor_id=surveyor_id, received_at=now, source=source, device_id=device_id,
-                   poor_accuracy=accuracy is None or accuracy > limits.max_accuracy_m, implausible=False)
+        row["poor_accuracy"] = accuracy is None or accuracy > max_accuracy_m
+        row["implausible"] = False
     reflagged = _flag_jumps(stored, new, limits)
     inserted = fast_insert.insert_fixes(session, surveyor_id, new, received_at=now, source=source.value,
                                         device_id=device_id)
@@ -163,7 +164,8 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
                                              FIX.c.device_time == sa.bindparam("fix_time"))
                         .values(implausible=sa.bindparam("flag")),
                         [{"fix_id": fix_id, "fix_time": at, "flag": flag} for fix_id, at, flag in reflagged])
-    result.latest = _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]])
+    result.latest = _update_latest(session, [r for r in new if r["device_time"] in inserted and not r["implausible"]],
+                                   surveyor_id=surveyor_id, received_at=now, source=source)
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
         # Arrival needs re-evaluating only near a fence, unless stored fixes changed their usability.
@@ -244,11 +246,13 @@ def _latest_upsert(dialect: str) -> sa.Insert:
 _LATEST_UPSERT = {dialect: _latest_upsert(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-def _update_latest(session: Session, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _update_latest(session: Session, rows: list[dict[str, Any]], *, surveyor_id: int, received_at: datetime,
+                   source: Source) -> dict[str, Any] | None:
     """Upsert the newest plausible fix as the latest position unless a newer one is there; return it when kept."""
     if not rows:
         return None
-    newest = max(rows, key=lambda r: r["device_time"])
+    newest = {**max(rows, key=lambda r: r["device_time"]), "surveyor_id": surveyor_id, "received_at": received_at,
+              "source": source}
     connection = session.connection()
     kept = connection.execute(_LATEST_UPSERT[connection.dialect.name],
                               {c: newest[c] for c in ("surveyor_id", *LATEST_COLUMNS)}).first()
