@@ -12,7 +12,8 @@ import time
 
 from bench import common
 
-BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map", "photo_upload")
+BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map", "photo_upload",
+              "stream_fanout")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "photo_upload":
             from bench import photo_upload
             photo_upload.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "stream_fanout":
+            from bench import stream_fanout
+            stream_fanout.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:

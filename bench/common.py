@@ -134,12 +134,17 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int = 2, threads: int = 
             time.sleep(0.1)
         yield port, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
+
+
+def terminate(process: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited within the timeout."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -57,15 +57,7 @@ def seed(session, *, surveyors: int, dispatches: int, now: datetime, seed: int =
                                default_timezone="Asia/Shanghai")
         accounts.create_branch(session, actor=system, now=now, code=BRANCH, name="Benchmark branch",
                                parent_code="HQ", default_timezone="Asia/Shanghai")
-    branch_id = session.scalar(sa.select(Branch.id).where(Branch.code == BRANCH))
-    session.execute(sa.insert(User), [
-        {"username": f"bench.s{i:05d}", "display_name": f"Surveyor {i}", "role": Role.SURVEYOR,
-         "branch_id": branch_id, "password_hash": "!", "created_at": now} for i in range(surveyors)])
-    ids = list(session.scalars(sa.select(User.id).where(User.username.like("bench.s%")).order_by(User.username)))
-    tokens = [f"bench-{i}-{secrets.token_urlsafe(16)}" for i in range(surveyors)]
-    session.execute(sa.insert(AccessToken), [
-        {"token_hash": token_digest(t), "user_id": uid, "created_at": now, "expires_at": now + timedelta(days=2)}
-        for t, uid in zip(tokens, ids)])
+    ids, tokens = users(session, role=Role.SURVEYOR, count=surveyors, now=now)
     dispatched_at = now - timedelta(days=1)
     session.execute(sa.insert(DutyInterval), [
         {"surveyor_id": uid, "started_at": now - timedelta(days=2)} for uid in ids])
@@ -82,6 +74,21 @@ def seed(session, *, surveyors: int, dispatches: int, now: datetime, seed: int =
         dispatching.dispatch_case(session, actor=system, now=dispatched_at, case_id=case.id, surveyor_id=s.user_id,
                                   default_radius_m=200.0)
     return Fleet(surveyors=fleet, t0=dispatched_at + timedelta(minutes=1))
+
+
+def users(session, *, role: Role, count: int, now: datetime) -> tuple[list[int], list[str]]:
+    """Users of the role in the benchmark branch, each with a bearer token (in bulk): their ids and tokens."""
+    prefix = f"bench.{role.value[0]}"
+    branch_id = session.scalar(sa.select(Branch.id).where(Branch.code == BRANCH))
+    session.execute(sa.insert(User), [
+        {"username": f"{prefix}{i:05d}", "display_name": f"{role.value.title()} {i}", "role": role,
+         "branch_id": branch_id, "password_hash": "!", "created_at": now} for i in range(count)])
+    ids = list(session.scalars(sa.select(User.id).where(User.username.like(f"{prefix}%")).order_by(User.username)))
+    tokens = [f"{prefix}{i}-{secrets.token_urlsafe(16)}" for i in range(count)]
+    session.execute(sa.insert(AccessToken), [
+        {"token_hash": token_digest(t), "user_id": uid, "created_at": now, "expires_at": now + timedelta(days=2)}
+        for t, uid in zip(tokens, ids)])
+    return ids, tokens
 
 
 def row(s: Surveyor, t0: datetime, i: int) -> tuple[datetime, float, float]:

@@ -92,14 +92,17 @@ def _plan(surveyors: list[fleet.Surveyor], t0: datetime, size: int, batches: int
     return make
 
 
-def _http(port: int, master: int, path: str, surveyors, t0, size, batches, offset, sizes: Sizes) -> dict[str, Any]:
-    """Post the plan, and measure the server workers' CPU and the generator's."""
+def _http(port: int, master: int, path: str, surveyors, t0, size, batches, offset, sizes: Sizes,
+          answered: list | None = None) -> dict[str, Any]:
+    """Post the plan, and measure the server workers' CPU and the generator's (and extend `answered`, if given)."""
     workers = common.children(master)
     cpu_before = sum(common.process_cpu_s(p) for p in workers)
     make = _plan(surveyors, t0, size, batches, offset)
     result = loadgen.run(port, path, lambda slot: make(slot, sizes.processes), processes=sizes.processes,
                          threads=sizes.threads)
     server_cpu = sum(common.process_cpu_s(p) for p in workers) - cpu_before
+    if answered is not None:
+        answered += result.answered
     cores = os.cpu_count() or 1
     errors = sum(n for status, n in result.statuses.items() if status != 200)
     return {

@@ -34,6 +34,8 @@ class LoadResult:
     ended: float = 0.0
     generator_cpu_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # (token, batch index, wall-clock send, wall-clock answer) of every 200: when each batch was accepted
+    answered: list[tuple[str, int, float, float]] = field(default_factory=list)
 
     def merge(self, other: "LoadResult") -> None:
         self.latencies_s += other.latencies_s
@@ -42,6 +44,7 @@ class LoadResult:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.started, self.ended = min(self.started, other.started), max(self.ended, other.ended)
         self.errors += other.errors[:5]
+        self.answered += other.answered
 
     @property
     def wall_s(self) -> float:
@@ -57,7 +60,7 @@ def _thread(port: int, path: str, plan: Plan, out: LoadResult, lock: threading.L
             if batch >= len(bodies):
                 continue
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            start = time.perf_counter()
+            sent, start = time.time(), time.perf_counter()
             try:
                 connection.request("POST", path, bodies[batch], headers)
                 response = connection.getresponse()
@@ -71,6 +74,7 @@ def _thread(port: int, path: str, plan: Plan, out: LoadResult, lock: threading.L
             local.latencies_s.append(time.perf_counter() - start)
             local.statuses[response.status] += 1
             if response.status == 200:
+                local.answered.append((token, batch, sent, time.time()))
                 counts = json.loads(payload)
                 local.accepted += counts["accepted"]
                 local.duplicate += counts["duplicate"]

@@ -47,6 +47,12 @@ def test_every_benchmark_runs_in_smoke_mode_and_writes_its_results(tmp_path, wor
         for scenario in ("fast_big", "fast_small", "naive_small"):
             assert database[scenario]["errors"] == 0, database[scenario]["error_samples"]
             assert database[scenario]["accepted"] == database[scenario]["fixes_sent"]
+    fanout = tmp_path / "stream_fanout_quick.json"
+    assert fanout.exists() or not os.environ.get("FIELD_API_REQUIRE_REDIS"), "stream_fanout needs Redis"
+    for database in json.loads(fanout.read_text())["results"] if fanout.exists() else []:
+        assert database["with"]["errors"] == database["without"]["errors"] == 0, database["phases"]
+        assert database["delivery"]["streams_open"] == database["clients"], database["delivery"]
+        assert database["delivery"]["missed"] == 0, database["delivery"]
     if POSTGRES_URL:
         growth = json.loads((tmp_path / "partitions_quick.json").read_text())
         assert all(step["ingest"]["errors"] == 0 for step in growth["results"])

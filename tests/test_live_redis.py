@@ -6,6 +6,8 @@ Skipped when Redis is not reachable, unless FIELD_API_REQUIRE_REDIS is set (CI s
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 
 import pytest
@@ -86,6 +88,34 @@ def test_the_workers_relay_carries_dispatch_events_to_every_workers_streams(app,
     case = dispatching.case()
     assert job(session, dispatching.now) == 0, "relaying changes no record"
     assert stream.change("case.created").data["case"]["properties"]["case_id"] == case.id
+
+
+def test_the_relay_sends_each_change_as_streams_send_it_so_listening_processes_read_no_database(
+        app, accounts, dispatching, first, redis_url, channel, session):
+    import redis
+
+    job = relay(app, redis_url, channel)
+    job(session, dispatching.now)
+    listener = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel)
+    case = dispatching.case()
+    job(session, dispatching.now)
+    deadline, message = time.monotonic() + 10, None
+    while message is None and time.monotonic() < deadline:
+        message = listener.get_message(timeout=1.0)
+    listener.close()
+    relayed = json.loads(message["data"])
+    assert relayed["change"]["topic"] == "case.created"
+    assert relayed["change"]["case"]["properties"]["case_id"] == case.id
+
+    transport = first.extensions["live"].transport
+    subscription, _ = transport.hub.subscribe(None)
+    transport._handle({**relayed, "id": relayed["id"] + 1000, "change": {**relayed["change"], "case": "as relayed"}})
+    transport._handle({**relayed, "id": relayed["id"] + 1001, "change": None})  # from a relay of the bare row
+    relayed_as_is, read_here = subscription.take(1.0)
+    transport.hub.unsubscribe(subscription)
+    assert relayed_as_is.data["case"] == "as relayed"
+    assert read_here.data["case"]["properties"]["case_id"] == case.id
 
 
 def test_the_relay_remembers_in_redis_how_far_it_published(app, accounts, dispatching, first, redis_url, channel,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from field_api.accounts.models import Role
 from field_api.dispatch.jobs import tick_clocks
 from field_api.extensions import db
+from field_api.live import stream as live_stream
 from field_api.worker.service import run_once
 from geo.datum import Datum, convert
 from tests.factories.tracking import FUTIAN
@@ -187,6 +190,23 @@ def test_a_stream_ends_when_its_sign_in_is_revoked(live, desk, client):
     assert stream.until(lambda e: e.name == "end").data["reason"]
     with pytest.raises(StopIteration):
         stream.next()
+
+
+def test_a_stream_writes_at_most_every_flush_interval_and_sends_what_came_meanwhile_in_one_write(
+        accounts, tracking, live, desk, monkeypatch):
+    monkeypatch.setattr(live_stream, "FLUSH_S", 0.3)
+    surveyor = on_duty(accounts, tracking)
+    colleague = on_duty(accounts, tracking, fix=(FUTIAN[0] + 0.01, FUTIAN[1]))
+    stream = live.stream(desk)
+    stream.next()
+    post_fix(tracking, surveyor, lat=FUTIAN[0] + 0.002, seconds=-20)
+    assert stream.position_of(surveyor.user.id)
+    written = time.monotonic()
+    post_fix(tracking, surveyor, lat=FUTIAN[0] + 0.003, seconds=-10)
+    post_fix(tracking, colleague, lat=FUTIAN[0] + 0.011, seconds=-10)
+    event = stream.until(lambda e: e.name == "positions")
+    assert time.monotonic() - written >= 0.3 - 0.01
+    assert sorted(p["surveyor_id"] for p in event.data) == sorted([surveyor.user.id, colleague.user.id])
 
 
 def test_a_stream_that_falls_behind_is_dropped_to_resync_and_never_holds_up_posting(app, accounts, tracking, live,

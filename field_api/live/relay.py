@@ -1,4 +1,8 @@
-"""The worker's relay (with Redis): the outbox, in id order, to every process's streams."""
+"""The worker's relay (with Redis): the outbox, in id order, to every process's streams.
+
+Each message goes out as the streams send it, with the current case and surveyor it concerns: read here
+once, not by every listening process (where the reads would hold up positions and compete with ingestion).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import json
 import logging
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from field_api.live.changes import change_event
 from field_api.live.outbox_reader import OutboxReader, latest_outbox_id
 from field_api.live.transport import relay_cursor_key
+from geo.datum import Datum
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -38,7 +45,7 @@ class OutboxRelay:
                 if not rows:
                     break
                 try:
-                    self._publish(rows)
+                    self._publish(rows, self._changes(session, rows, now))
                 except redis.RedisError:
                     self.reader.after = before
                     raise
@@ -48,12 +55,22 @@ class OutboxRelay:
             log.warning("relay: Redis unreachable; the outbox will be relayed when it is back", exc_info=True)
         return 0
 
-    def _publish(self, rows) -> None:
+    @staticmethod
+    def _changes(session: Session, rows, now: datetime) -> list[dict]:
+        """Each row as the change streams send (the case's and the surveyor's current state), read once here
+        rather than by every process that listens."""
+        canonical = Datum(current_app.config["DATUM"])
+        changes = [change_event(session, row, now=now, canonical=canonical).data for row in rows]
+        session.commit()
+        return changes
+
+    def _publish(self, rows, changes: list[dict]) -> None:
         pipe = self.redis.pipeline(transaction=True)
-        for row in rows:
+        for row, change in zip(rows, changes):
             pipe.publish(self.channel, json.dumps({
                 "kind": "outbox", "id": row.id, "topic": row.topic, "branch_id": row.branch_id,
-                "created_at": row.created_at.isoformat(), "payload": row.payload}, separators=(",", ":")))
+                "created_at": row.created_at.isoformat(), "payload": row.payload, "change": change},
+                separators=(",", ":")))
         pipe.set(relay_cursor_key(self.channel), rows[-1].id)
         pipe.execute()
 

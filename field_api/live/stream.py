@@ -25,6 +25,11 @@ from field_api.live.tickets import token_still_valid
 from geo.datum import Datum, convert, convert_many
 
 RETRY_MS = 3000
+# A stream writes at most this often (a change or position waits up to this long for the next ones): with
+# hundreds of streams in a process, a thread woken per event per stream is what would slow down ingestion
+# in the same process (they share its interpreter lock); four writes a second are plenty for a map.
+FLUSH_S = 0.25
+TAKE_LIMIT = 500
 MPS_TO_KMH = 3.6
 
 
@@ -78,7 +83,8 @@ def events(app: Flask, request: StreamRequest) -> Iterator[str]:
     """The stream: catch up, then the hub's events, a heartbeat with the server's time, and resync or end.
 
     A stream closes after LIVE_STREAM_MAX_S (wall-clock) so that no proxy or worker holds it forever;
-    the browser reconnects by itself with Last-Event-ID and misses nothing.
+    the browser reconnects by itself with Last-Event-ID and misses nothing. Events that come within
+    FLUSH_S of the last write are sent together with one write.
 
     It holds no app context across a yield (several streams may take turns on one thread): each
     database read runs in a context of its own.
@@ -116,14 +122,21 @@ def events(app: Flask, request: StreamRequest) -> Iterator[str]:
                   cursor)
         for chunk, cursor in writer.write(caught_up, cursor):
             yield chunk
+        flush_at = 0.0
         while (left := closes_at - time.monotonic()) > 0:
-            batch = subscription.take(min(heartbeat, left))
+            if (pause := flush_at - time.monotonic()) > 0:
+                time.sleep(min(pause, left))  # let the next events gather: one wake-up and one write for them all
+            batch = subscription.take(min(heartbeat, left), limit=TAKE_LIMIT)
             if subscription.dropped:
                 yield sse("resync", {"reason": subscription.dropped})
                 return
             if batch:
+                chunks = []
                 for chunk, cursor in writer.write(batch, cursor):
-                    yield chunk
+                    chunks.append(chunk)
+                yield "".join(chunks)
+                # a full take means more are waiting: send them at once
+                flush_at = time.monotonic() + FLUSH_S if len(batch) < TAKE_LIMIT else 0.0
                 continue
             now = clock.now()
             with app.app_context():

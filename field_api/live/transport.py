@@ -1,9 +1,10 @@
 """How live events reach this process's hub: from Redis when configured, else from its own database reads.
 
 With Redis (several gunicorn workers, the `field-api worker` process), every process publishes the
-positions it stores to one channel, the worker's relay publishes the outbox to it in id order, and
-every process listens. Without Redis (one process) positions go straight to the hub and a poller
-thread reads the outbox. Either way a request thread only ever puts a message on a bounded queue.
+positions it stores to one channel, the worker's relay publishes the outbox to it in id order (each
+change as streams send it, read once there), and every process listens without reading the database.
+Without Redis (one process) positions go straight to the hub and a poller thread reads the outbox.
+Either way a request thread only ever puts a message on a bounded queue.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import Flask
 
 from field_api.extensions import db
 from field_api.live.changes import change_event, position_event
-from field_api.live.hub import Hub
+from field_api.live.hub import CHANGE, Hub, LiveEvent
 from field_api.live.outbox_reader import OutboxReader, latest_outbox_id
 from geo.datum import Datum
 
@@ -176,7 +177,9 @@ class RedisTransport(_Background):
             pubsub.close()
 
     def _handle(self, message: dict[str, Any]) -> None:
-        if message.get("kind") == "outbox":
+        if message.get("kind") == "outbox" and message.get("change") is not None:
+            self.hub.deliver(LiveEvent(CHANGE, message["branch_id"], message["change"], outbox_id=message["id"]))
+        elif message.get("kind") == "outbox":  # from a relay that sends the bare outbox row
             row = SimpleNamespace(id=message["id"], topic=message["topic"], branch_id=message["branch_id"],
                                   created_at=datetime.fromisoformat(message["created_at"]),
                                   payload=message["payload"])
