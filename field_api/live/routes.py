@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+import orjson
 
 from flask import Response, current_app, request
 from flask.views import MethodView
@@ -76,8 +77,7 @@ class LiveMap(MethodView):
         """Return the live map (GeoJSON): on-duty surveyors, open cases with both clocks, and the zones if asked."""
         collection = feed.snapshot(db.session, actor=current_actor(), now=_now(), canonical=canonical_datum.get(),
                                    datum=_datum(args), branch_code=args.get("branch"), with_zones=args["zones"])
-        return Response(json.dumps(collection, separators=(",", ":"), ensure_ascii=False),
-                        mimetype="application/geo+json")
+        return Response(orjson.dumps(collection), mimetype="application/geo+json")
 
 
 @blp.route("/tickets")
