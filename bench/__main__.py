@@ -13,7 +13,7 @@ import time
 from bench import common
 
 BENCHMARKS = ("geo_arrival", "ingest_http", "partitions", "candidates", "live_map", "photo_upload",
-              "stream_fanout")
+              "stream_fanout", "reports")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "stream_fanout":
             from bench import stream_fanout
             stream_fanout.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
+        elif name == "reports":
+            from bench import report_year
+            report_year.main(quick=args.quick, smoke=args.smoke, postgres_url=args.postgres)
         elif name == "partitions":
             from bench import partitions
             if not args.postgres:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-
 from flask import Response, current_app, request
 from flask.views import MethodView
 
