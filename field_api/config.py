@@ -70,6 +70,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["DATABASE_URL"] or f"sqlite:///{instance / 'field_api.sqlite3'}")
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Sessions in UTC: timestamps then arrive in the zone they are kept in, with no conversion per value.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"options": "-c TimeZone=UTC"}
     cfg["MEDIA_ROOT"] = str(Path(cfg["MEDIA_ROOT"] or instance / "media"))
     cfg["SECRET_KEY"] = secret_key(cfg, instance)
     cfg["SEAL_KEY"] = seal_key(cfg, instance)

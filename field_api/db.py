@@ -38,9 +38,10 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        zone = value.tzinfo
+        if zone is None:
             return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        return value if zone is timezone.utc else value.astimezone(timezone.utc)
 
 
 def value_enum(cls: type[enum.Enum], length: int) -> sa.Enum:

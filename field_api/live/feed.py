@@ -116,7 +116,7 @@ def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datu
         query = query.where(sa.or_(on_duty, Dispatch.id.is_not(None)))
     # Rows are read as tuples: a named attribute of a Row costs a Python call, and there are ~16 per surveyor.
     rows_by_surveyor: dict[int, list[tuple]] = {}
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(query).all():  # fetchall: row-by-row fetching costs more
         rows_by_surveyor.setdefault(row[0], []).append(row)
     groups = list(rows_by_surveyor.values())
     points = _points([rows[0][4] for rows in groups], [rows[0][5] for rows in groups], canonical, datum)
