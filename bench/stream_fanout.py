@@ -53,7 +53,8 @@ class Sizes:
     clients: int = 200
     phones: int = 200
     batch: int = 500
-    batches: int = 2
+    batches: int = 1
+    rounds: int = 2  # ABBA rounds: without, with, with, without, each phase `batches` batches per phone
     warmup: int = 8
     processes: int = 2
     threads: int = 3
@@ -62,11 +63,11 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> "Sizes":
-        return cls(clients=50, phones=40, batches=1, warmup=2)
+        return cls(clients=50, phones=40, warmup=2)
 
     @classmethod
     def smoke(cls) -> "Sizes":
-        return cls(clients=3, phones=2, batch=20, batches=1, warmup=1, processes=1, threads=1, quiet_s=0.3,
+        return cls(clients=3, phones=2, batch=20, rounds=1, warmup=1, processes=1, threads=1, quiet_s=0.3,
                    settle_s=0.0)
 
 
@@ -323,16 +324,27 @@ def _combined(phases: list[dict[str, Any]]) -> dict[str, Any]:
     for key in phases[0]:
         if key.endswith("_cpu_share"):
             out[key] = sum(p[key] * p["wall_s"] for p in phases) / wall
+    # CPU time the server side spent per 1,000 accepted fixes: steadier than fixes/s on a shared machine
+    cores = os.cpu_count() or 1
+    out["server_cpu_ms_per_1k"] = 1e6 * cores * sum(p["server_cpu_share"] * p["wall_s"] for p in phases) / max(
+        out["accepted"], 1)
+    out["redis_cpu_ms_per_1k"] = 1e6 * cores * sum(p["redis_cpu_share"] * p["wall_s"] for p in phases) / max(
+        out["accepted"], 1)
     return out
 
 
-def _delivery(records: list[dict[str, Any]], expected: dict[tuple[int, int], tuple[float, float]],
+def _delivery(cycles: list[tuple[list[dict[str, Any]], dict[tuple[int, int], tuple[float, float]]]],
               clients: int) -> dict[str, Any]:
-    """Latency of every expected position at every client, and what each client missed or got twice."""
+    """Latency of every expected position at every client, and what each client missed or got twice.
+
+    A cycle is the clients' records from one connection and the positions posted while they were connected.
+    """
     from_answer, from_send, change_latency = [], [], []
-    per_client, missed, duplicates, other = [], 0, 0, 0
+    received: Counter = Counter({i: 0 for i in range(clients)})
+    missed, duplicates, other = 0, 0, 0
     counts: Counter = Counter()
-    for record in records:
+    records = [record for cycle, _ in cycles for record in cycle]
+    for record, expected in ((record, expected) for cycle, expected in cycles for record in cycle):
         counts.update(record["counts"])
         seen: set[tuple[int, int]] = set()
         for surveyor_id, fix_ms, at in record["positions"]:
@@ -347,15 +359,17 @@ def _delivery(records: list[dict[str, Any]], expected: dict[tuple[int, int], tup
             sent, answered = expected[key]
             from_answer.append(at - answered)
             from_send.append(at - sent)
-        per_client.append(len(seen))
+        received[record["index"]] += len(seen)
         missed += len(expected) - len(seen)
         change_latency += [at - created for _, created, at in record["changes"]]
     ms = 1000.0
     return {
-        "clients": clients, "streams_open": sum(1 for r in records if r["status"] == 200),
-        "streams_per_worker": dict(Counter(str(r["process"]) for r in records)),
-        "expected_per_client": len(expected), "received_per_client_min": min(per_client, default=0),
-        "received_per_client_mean": sum(per_client) / max(len(per_client), 1),
+        "clients": clients, "connections": len(cycles),
+        "streams_open": min(sum(1 for r in cycle if r["status"] == 200) for cycle, _ in cycles),
+        "streams_per_worker": [dict(Counter(str(r["process"]) for r in cycle)) for cycle, _ in cycles],
+        "expected_per_client": sum(len(expected) for _, expected in cycles),
+        "received_per_client_min": min(received.values(), default=0),
+        "received_per_client_mean": sum(received.values()) / max(len(received), 1),
         "missed": missed, "duplicates": duplicates, "unexpected_positions": other,
         "events": dict(counts), "closed_early": sum(1 for r in records if r["closed_at"] is not None),
         "errors": [r["error"] for r in records if r["error"]][:5],
@@ -399,6 +413,9 @@ def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path) ->
                            "open_dispatches": sizes.phones,
                            "clients": sizes.clients, "seed_s": seed_s, "channel": channel}
     step = sizes.batch * sizes.batches
+    phases: list[tuple[str, dict[str, Any]]] = []
+    cycles: list = []
+    out["connect_s"] = []
     threads = sizes.clients + 8  # every stream holds a thread; room for all on either worker, and for the phones
     try:
         with _Worker(env, log) as worker, \
@@ -409,65 +426,73 @@ def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path) ->
             out["worker_settle_s"] = time.perf_counter() - settling
             out["gunicorn_threads"] = threads
             ingest_http._http(port, master, ingest_http.PATH, warm, t0, 50, 1, 80_000, sizes)
-            without_1 = _phase(port, master, people, t0, 0, sizes, meters)
-            readers = Readers(port, tokens, sizes.quiet_s)
-            meters["clients"] = readers.process.pid
-            time.sleep(sizes.quiet_s)  # the burst of ticket and stream requests is over
-            with_1 = _phase(port, master, people, t0, step, sizes, meters)
-            with_2 = _phase(port, master, people, t0, 2 * step, sizes, meters)
-            _, records = readers.stop()
-            del meters["clients"]
-            # the closed streams notice on their next write: let them, before the last phase
-            ingest_http._http(port, master, ingest_http.PATH, warm, t0, 50, 1, 80_050, sizes)
-            time.sleep(sizes.quiet_s)
-            without_2 = _phase(port, master, people, t0, 3 * step, sizes, meters)
+            for round_ in range(sizes.rounds):
+                first = 4 * round_ * step
+                phases.append(("without", _phase(port, master, people, t0, first, sizes, meters)))
+                readers = Readers(port, tokens, sizes.quiet_s)
+                out["connect_s"].append(readers.connect_s)
+                meters["clients"] = readers.process.pid
+                time.sleep(sizes.quiet_s)  # the burst of ticket and stream requests is over
+                with_1 = _phase(port, master, people, t0, first + step, sizes, meters)
+                with_2 = _phase(port, master, people, t0, first + 2 * step, sizes, meters)
+                phases += [("with", with_1), ("with", with_2)]
+                _, records = readers.stop()
+                cycles.append((records, {**with_1["accepted_at"], **with_2["accepted_at"]}))
+                del meters["clients"]
+                # the closed streams notice on their next write: let them, before the next phase
+                ingest_http._http(port, master, ingest_http.PATH, warm, t0, 50, 1, 80_000 + 50 * (round_ + 1), sizes)
+                time.sleep(sizes.quiet_s)
+                phases.append(("without", _phase(port, master, people, t0, first + 3 * step, sizes, meters)))
     finally:
         client.delete(relay_cursor_key(channel))
         client.close()
-    expected = {**with_1["accepted_at"], **with_2["accepted_at"]}
-    out["connect_s"], out["streams_ready"] = readers.connect_s, readers.ready
-    out["delivery"] = _delivery(records, expected, sizes.clients)
-    phases = {"without_1": without_1, "with_1": with_1, "with_2": with_2, "without_2": without_2}
-    out["without"], out["with"] = _combined([without_1, without_2]), _combined([with_1, with_2])
+    out["delivery"] = _delivery(cycles, sizes.clients)
+    for key in ("without", "with"):
+        out[key] = _combined([p for kind, p in phases if kind == key])
     out["drop"] = 1 - out["with"]["fixes_per_s"] / max(out["without"]["fixes_per_s"], 1e-9)
-    for phase in phases.values():
+    out["cpu_growth"] = out["with"]["server_cpu_ms_per_1k"] / max(out["without"]["server_cpu_ms_per_1k"], 1e-9) - 1
+    for _, phase in phases:
         del phase["accepted_at"]
-    out["phases"] = phases
+    out["phases"] = [{"clients": kind == "with", **phase} for kind, phase in phases]
     return out
+
+
+def _share(p: dict[str, Any], name: str) -> str:
+    return f"{p[name + '_cpu_share']:.1%}" if name + "_cpu_share" in p else "-"
 
 
 def report(results: list[dict[str, Any]]) -> str:
     """Two tables: ingestion by phase with and without the clients, and delivery to the clients."""
     rows = []
     for r in results:
-        labels = (("without_1", "1 without clients"), ("with_1", "2 with clients"), ("with_2", "3 with clients"),
-                  ("without_2", "4 without clients"))
-        for key, label in labels:
-            p = r["phases"][key]
+        for number, p in enumerate(r["phases"], 1):
+            label = f"{number} {'with' if p['clients'] else 'without'} clients"
+            cpu_per_1k = 1e6 * (os.cpu_count() or 1) * p["server_cpu_share"] * p["wall_s"] / max(p["accepted"], 1)
             rows.append([r["database"], label, round(p["fixes_per_s"]), round(p["p50_ms"]), round(p["p99_ms"]),
-                         p["errors"], f"{p['server_cpu_share']:.0%}", f"{p['generator_cpu_share']:.1%}",
-                         f"{p['clients_cpu_share']:.1%}" if "clients_cpu_share" in p else "-",
-                         f"{p['worker_cpu_share']:.1%}", f"{p['redis_cpu_share']:.1%}", "-"])
-        for key, label in (("without", "without (1+4)"), ("with", "with (2+3)")):
+                         p["errors"], f"{p['server_cpu_share']:.0%}", round(cpu_per_1k), _share(p, "generator"),
+                         _share(p, "clients"), _share(p, "worker"), _share(p, "redis"), "-"])
+        for key in ("without", "with"):
             p = r[key]
-            rows.append([r["database"], label, round(p["fixes_per_s"]), round(p["p50_ms"]), round(p["p99_ms"]),
-                         p["errors"], "-", "-",
-                         f"{p['clients_cpu_share']:.1%}" if "clients_cpu_share" in p else "-", "-", "-",
-                         f"{r['drop']:.1%}" if key == "with" else "-"])
+            versus = f"{-r['drop']:+.1%} fixes/s, {r['cpu_growth']:+.1%} CPU/fix" if key == "with" else "-"
+            rows.append([r["database"], f"{key} clients (all)", round(p["fixes_per_s"]), round(p["p50_ms"]),
+                         round(p["p99_ms"]), p["errors"], f"{p['server_cpu_share']:.0%}",
+                         round(p["server_cpu_ms_per_1k"]), _share(p, "generator"), _share(p, "clients"),
+                         _share(p, "worker"), _share(p, "redis"), versus])
+    first = results[0]
     ingestion = common.table(
-        f"Ingestion with and without {results[0]['clients']} SSE clients (gunicorn 2 workers, Redis, "
-        f"{results[0]['phones']} phones x {results[0]['batch']}-fix batches)",
-        ["db", "phase", "fixes/s", "p50 ms", "p99 ms", "errors", "server CPU", "generator CPU", "clients CPU",
-         "worker CPU", "redis CPU", "drop"], rows)
+        f"Ingestion with and without {first['clients']} SSE clients (gunicorn 2 workers, Redis, "
+        f"{first['phones']} phones x {first['batch']}-fix batches a phase)",
+        ["db", "phase", "fixes/s", "p50 ms", "p99 ms", "errors", "server CPU", "server CPU ms/1k fixes",
+         "generator CPU", "clients CPU", "worker CPU", "redis CPU", "with vs without"], rows)
     rows = []
     for r in results:
         d = r["delivery"]
         a, s = d["latency_from_answer_ms"], d["latency_from_send_ms"]
-        rows.append([r["database"], f"{d['streams_open']}/{d['clients']}",
-                     "/".join(str(n) for n in sorted(d["streams_per_worker"].values(), reverse=True)),
-                     d["expected_per_client"], d["received_per_client_min"], d["missed"], d["duplicates"],
-                     d["events"].get("resync", 0), round(a["p50"]), round(a["p99"]), round(a["max"]),
-                     round(s["p99"]), a["samples"], round(d["events"].get("change", 0) / max(d["clients"], 1)),
+        split = ", ".join("/".join(str(n) for n in sorted(c.values(), reverse=True)) for c in d["streams_per_worker"])
+        rows.append([r["database"], f"{d['streams_open']}/{d['clients']}", split, d["expected_per_client"],
+                     d["received_per_client_min"], d["missed"], d["duplicates"], d["events"].get("resync", 0),
+                     round(a["p50"]), round(a["p99"]), round(a["max"]), round(s["p99"]), a["samples"],
+                     round(d["events"].get("change", 0) / max(d["clients"], 1)),
                      round(d["change_latency_ms"]["p99"])])
     delivery = common.table(
         "Delivery to the clients: from the batch's 200 answer to the positions event read",

@@ -209,6 +209,21 @@ def test_a_stream_writes_at_most_every_flush_interval_and_sends_what_came_meanwh
     assert sorted(p["surveyor_id"] for p in event.data) == sorted([surveyor.user.id, colleague.user.id])
 
 
+def test_an_event_is_encoded_once_per_datum_for_all_the_streams_that_send_it(accounts, tracking, live, desk,
+                                                                            monkeypatch):
+    encoded = []
+    monkeypatch.setattr(live_stream, "_json", lambda data, encode=live_stream._json: encoded.append(data) or
+                        encode(data))
+    surveyor = on_duty(accounts, tracking)
+    streams = [live.stream(desk), live.stream(desk), live.stream(desk, crs="gcj02")]
+    for stream in streams:
+        stream.next()
+    post_fix(tracking, surveyor, lat=FUTIAN[0] + 0.002)
+    wgs84, _, gcj02 = [stream.position_of(surveyor.user.id)["coordinates"] for stream in streams]
+    assert wgs84 == [FUTIAN[1], round(FUTIAN[0] + 0.002, 7)] and gcj02 != wgs84
+    assert [e["coordinates"] for e in encoded if e.get("surveyor_id") == surveyor.user.id] == [wgs84, gcj02]
+
+
 def test_a_stream_that_falls_behind_is_dropped_to_resync_and_never_holds_up_posting(app, accounts, tracking, live,
                                                                                    desk):
     surveyor = on_duty(accounts, tracking)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 POSITION = "position"
@@ -26,6 +26,8 @@ class LiveEvent:
     branch_id: int | None
     data: dict[str, Any]
     outbox_id: int | None = None
+    # what the streams send of it, by datum, made by the first stream that sends it (field_api.live.stream)
+    rendered: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 WAKE = LiveEvent("wake", None, {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -22,7 +22,7 @@ from field_api.live.changes import replay_changes, replay_positions
 from field_api.live.hub import CHANGE, POSITION, LiveEvent
 from field_api.live.outbox_reader import latest_outbox_id
 from field_api.live.tickets import token_still_valid
-from geo.datum import Datum, convert, convert_many
+from geo.datum import Datum, convert
 
 RETRY_MS = 3000
 # A stream writes at most this often (a change or position waits up to this long for the next ones): with
@@ -65,8 +65,16 @@ def _ms(instant: datetime | str) -> int:
 
 def sse(event: str, data: Any, event_id: Cursor | None = None) -> str:
     """One server-sent event."""
+    return _sse_text(event, _json(data), event_id)
+
+
+def _sse_text(event: str, data: str, event_id: Cursor | None) -> str:
     head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n\n"
+    return f"{head}event: {event}\ndata: {data}\n\n"
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -163,7 +171,11 @@ def _catch_up(session: Session, scope, resumed: Cursor, settled: int | None, now
 
 
 class _Writer:
-    """Turns hub events into server-sent events in the reader's datum, advancing the cursor."""
+    """Turns hub events into server-sent events in the reader's datum, advancing the cursor.
+
+    What an event becomes in a datum is worked out once per process (kept on the event) and shared by
+    every stream that sends it, rather than encoded again for each of hundreds of streams.
+    """
 
     def __init__(self, canonical: Datum, datum: Datum) -> None:
         self.canonical, self.datum = canonical, datum
@@ -176,22 +188,30 @@ class _Writer:
                 if event.outbox_id is not None and event.outbox_id <= cursor.outbox_id:
                     continue
                 cursor = Cursor(event.outbox_id, cursor.positions_ms)
-                yield sse("change", self._change(event.data), cursor), cursor
+                yield _sse_text("change", self._rendered(event, self._change), cursor), cursor
             elif event.kind == POSITION:
-                positions.append(event.data)
+                positions.append(event)
         if positions:
-            newest = max(_ms(p["received_at"]) for p in positions)
+            newest = max(_received_ms(p) for p in positions)
             cursor = Cursor(cursor.outbox_id, max(cursor.positions_ms, newest))
-            yield sse("positions", self._positions(positions), cursor), cursor
+            data = "[" + ",".join(self._rendered(p, self._position) for p in positions) + "]"
+            yield _sse_text("positions", data, cursor), cursor
 
-    def _positions(self, positions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        lats, lons = convert_many([p["lat"] for p in positions], [p["lon"] for p in positions], self.canonical,
-                                  self.datum)
-        return [{"surveyor_id": p["surveyor_id"], "coordinates": [round(lon, 7), round(lat, 7)],
-                 "fix_time": p["device_time"], "accuracy_m": p.get("accuracy_m"), "battery": p.get("battery"),
-                 "speed_kmh": None if p.get("speed_mps") is None else round(p["speed_mps"] * MPS_TO_KMH, 1),
-                 "heading_deg": p.get("heading_deg")}
-                for p, lat, lon in zip(positions, lats.tolist(), lons.tolist())]
+    def _rendered(self, event: LiveEvent, make: Callable[[dict[str, Any]], Any]) -> str:
+        """The event's data as JSON in this stream's datum (two streams may both make it once: no harm)."""
+        text = event.rendered.get(self.datum)
+        if text is None:
+            text = event.rendered[self.datum] = _json(make(event.data))
+        return text
+
+    def _position(self, p: dict[str, Any]) -> dict[str, Any]:
+        lat, lon = p["lat"], p["lon"]
+        if self.datum is not self.canonical:
+            lat, lon = convert(lat, lon, self.canonical, self.datum)
+        return {"surveyor_id": p["surveyor_id"], "coordinates": [round(lon, 7), round(lat, 7)],
+                "fix_time": p["device_time"], "accuracy_m": p.get("accuracy_m"), "battery": p.get("battery"),
+                "speed_kmh": None if p.get("speed_mps") is None else round(p["speed_mps"] * MPS_TO_KMH, 1),
+                "heading_deg": p.get("heading_deg")}
 
     def _change(self, data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "case": self._feature(data.get("case")), "surveyor": self._feature(data.get("surveyor"))}
@@ -202,3 +222,11 @@ class _Writer:
         lon, lat = feature["geometry"]["coordinates"]
         lat, lon = convert(lat, lon, self.canonical, self.datum)
         return {**feature, "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}}
+
+
+def _received_ms(event: LiveEvent) -> int:
+    """When a position was received, in ms (kept on the event like its renderings)."""
+    ms = event.rendered.get("received_ms")
+    if ms is None:
+        ms = event.rendered["received_ms"] = _ms(event.data["received_at"])
+    return ms
