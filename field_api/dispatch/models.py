@@ -82,6 +82,9 @@ class Case(Base):
     dispatches: Mapped[list[Dispatch]] = relationship(back_populates="case", order_by="Dispatch.id",
                                                       lazy="selectin")
 
+    # The compliance report counts a branch's cases by first dispatch in its period (reports/sources.py).
+    __table_args__ = (sa.Index("ix_claim_case_branch_first_dispatched", "branch_id", "first_dispatched_at"),)
+
     @property
     def dispatch_delay_minutes(self) -> float | None:
         """Minutes from the report to the first dispatch (the delay the standard forbids); None until dispatched."""
@@ -144,7 +147,11 @@ class Dispatch(Base):
     case: Mapped[Case] = relationship(back_populates="dispatches", lazy="joined", innerjoin=True)
     surveyor: Mapped[User] = relationship(foreign_keys=[surveyor_id], lazy="joined", innerjoin=True)
 
-    __table_args__ = (sa.Index("ix_dispatch_open_clocks", "status", "arrival_due_at"),)
+    __table_args__ = (
+        sa.Index("ix_dispatch_open_clocks", "status", "arrival_due_at"),
+        # A case's latest dispatch (the one holding its clocks) read from the index alone.
+        sa.Index("ix_dispatch_case_latest", "case_id", "id"),
+    )
 
 
 class DispatchEvent(Base):

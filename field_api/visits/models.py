@@ -139,6 +139,9 @@ class Visit(Base):
     photos: Mapped[list[VisitPhoto]] = relationship(order_by="VisitPhoto.id", lazy="selectin",
                                                     cascade="all, delete-orphan")
 
+    # The compliance report reads a branch's visits by local date (reports/sources.py).
+    __table_args__ = (sa.Index("ix_visit_branch_date", "branch_id", "visit_date"),)
+
 
 class VisitItemOutcome(Base):
     """How one checklist item scored on one visit: met, missed, excused or not applicable."""
@@ -152,7 +155,13 @@ class VisitItemOutcome(Base):
     outcome: Mapped[str] = mapped_column(sa.String(16), index=True)
     reason: Mapped[str | None] = mapped_column(sa.String(400))
 
-    __table_args__ = (sa.UniqueConstraint("visit_id", "item_code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "item_code"),
+        # The items that applied, as the compliance report reads them: a quarter of the rows, from the index alone.
+        sa.Index("ix_visit_item_outcome_applied", "visit_id", "item_code", "outcome",
+                 sqlite_where=sa.text("outcome <> 'not_applicable'"),
+                 postgresql_where=sa.text("outcome <> 'not_applicable'")),
+    )
 
 
 class VisitPhoto(Base):
