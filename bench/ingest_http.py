@@ -43,6 +43,7 @@ class Sizes:
     warmup: int = 8
     processes: int = 2
     threads: int = 3
+    server_threads: int = 4
 
     @classmethod
     def quick(cls) -> "Sizes":
@@ -198,7 +199,7 @@ def run_database(kind: str, url: str, sizes: Sizes, log: Path) -> dict[str, Any]
     env = {"FIELD_API_DATABASE_URL": url, "FIELD_API_SECRET_KEY": SECRET}
     out: dict[str, Any] = {"database": kind, "surveyors": sizes.surveyors, "open_dispatches": sizes.dispatches,
                            "seed_s": seed_s}
-    with common.gunicorn("wsgi:app", env, log=log) as (port, master):
+    with common.gunicorn("wsgi:app", env, threads=sizes.server_threads, log=log) as (port, master):
         _http(port, master, PATH, warm, t0, 50, 1, 80_000, sizes)
         out["fast_big"] = _http(port, master, PATH, big, t0, sizes.big_batch, sizes.big_batches, 0, sizes)
         out["fast_small"] = _http(port, master, PATH, small, t0, sizes.small_batch, sizes.small_batches, 0, sizes)
