@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from field_api.accounts.models import AccessToken, Branch, Role, User
 from field_api.clock import current_clock
+from field_api.db import end_reading
 from field_api.errors import Forbidden, NotFound, Unauthorized
 from field_api.extensions import db
 from field_api.parsing import JsonParser
@@ -146,6 +147,7 @@ class Blueprint(flask_smorest.Blueprint):
                 actor = authenticate(db.session, current_clock().now())
                 if actor.role not in allowed:
                     raise Forbidden(f"The {actor.role.value} role may not do this.")
+                end_reading(db.session())
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=BEARER_SECURITY)(wrapper)

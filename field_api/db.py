@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,6 +54,13 @@ class Base(DeclarativeBase):
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON()}
+
+
+def end_reading(session: Session) -> None:
+    """End a transaction that has only read so far, where writers take one lock for the whole database
+    (SQLite's BEGIN IMMEDIATE): the request then holds it only while it writes, not while its body is parsed."""
+    if session.get_bind().dialect.name == "sqlite" and session.get_transaction() is not None:
+        session.commit()
 
 
 def configure_engine(engine: Engine, *, write_intent) -> None:
