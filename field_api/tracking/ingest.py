@@ -6,6 +6,7 @@ surveyor and device time, so a retried batch stores nothing new), no ORM object 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -110,7 +111,7 @@ def _screen(rows: Sequence[dict[str, Any]], now: datetime, result: IngestResult)
 
 
 # The hot path's queries are built once: a statement object memoizes its cache key, so executing it again
-# skips constructing and hashing the expression (profiled: a fifth of a batch's time when built per call).
+# skips constructing and hashing the expression (profiled: about a tenth of a batch when built per call).
 _DUTY = (sa.select(DutyInterval.started_at, DutyInterval.ended_at)
          .where(DutyInterval.surveyor_id == sa.bindparam("surveyor_id"),
                 DutyInterval.started_at <= sa.bindparam("last"),
@@ -176,9 +177,11 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
 
 
 def _stored_around_statements() -> tuple[sa.Select, sa.CompoundSelect]:
+    """The neighbours queries of `_stored_around`: the unbounded look back, and the one bounded to a day."""
     columns = (FIX.c.id, FIX.c.device_time, FIX.c.lat, FIX.c.lon, FIX.c.poor_accuracy, FIX.c.implausible)
     mine = FIX.c.surveyor_id == sa.bindparam("surveyor_id")
-    first, last = sa.bindparam("first", type_=FIX.c.device_time.type), sa.bindparam("last", type_=FIX.c.device_time.type)
+    instant = functools.partial(sa.bindparam, type_=FIX.c.device_time.type)
+    first, last = instant("first"), instant("last")
 
     def before(*bound):
         return (sa.select(*columns).where(mine, FIX.c.device_time < first, *bound)
@@ -187,9 +190,9 @@ def _stored_around_statements() -> tuple[sa.Select, sa.CompoundSelect]:
     within = sa.select(*columns).where(mine, FIX.c.device_time.between(first, last))
     # No stored fix is later than its receipt (device times are clamped to it), hence the upper bound.
     after = (sa.select(*columns).where(mine, FIX.c.device_time > last,
-                                       FIX.c.device_time <= sa.bindparam("horizon", type_=FIX.c.device_time.type))
+                                       FIX.c.device_time <= instant("horizon"))
              .order_by(FIX.c.device_time).limit(NEIGHBOURS))
-    recent = before(FIX.c.device_time >= sa.bindparam("recent", type_=FIX.c.device_time.type))
+    recent = before(FIX.c.device_time >= instant("recent"))
     parts = [q.subquery() for q in (recent, within, after)]
     return before(), sa.union_all(*(sa.select(*p.c) for p in parts))
 
