@@ -784,7 +784,13 @@ def main(*, quick: bool = False, smoke: bool = False, postgres_url: str | None =
     sizes = Sizes.smoke() if smoke else Sizes.quick() if quick else Sizes()
     sqlite_sizes = Sizes.smoke() if smoke else Sizes.quick()
     sqlite_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='field-api-bench-')) / 'reports.sqlite3'}"
-    results = ([measure(postgres_url, sizes)] if postgres_url else []) + [measure(sqlite_url, sqlite_sizes)]
+    name = "reports" + ("_quick" if quick or smoke else "")
+    result: dict[str, Any] = {"sizes": sizes.__dict__, "sqlite_sizes": sqlite_sizes.__dict__, "target_s": TARGET_S,
+                              "now": NOW, "results": []}
+    results = result["results"]
+    for url, size in ([(postgres_url, sizes)] if postgres_url else []) + [(sqlite_url, sqlite_sizes)]:
+        results.append(measure(url, size))
+        path = common.write_result(name, result)  # after each database, so a long run keeps what it measured
     print(common.table("generation (server-side INSERT ... SELECT), seconds",
                        ["database", "staff", "cases", "dispatches", "visits", "item outcomes", "tree+staff",
                         "cases+dispatches", "visits+items+tasks", "vacuum/analyze", "total"],
@@ -809,8 +815,5 @@ def main(*, quick: bool = False, smoke: bool = False, postgres_url: str | None =
           f"{HTTP_BELOW_S:.0f} s")
     print(f"  target: under {TARGET_S:.0f} s per report on PostgreSQL; the numbers of the report and of the "
           "baseline are equal (asserted)")
-    result = {"sizes": sizes.__dict__, "sqlite_sizes": sqlite_sizes.__dict__, "target_s": TARGET_S,
-              "now": NOW, "results": results}
-    path = common.write_result("reports" + ("_quick" if quick or smoke else ""), result)
     print(f"  written to {common.shown(path)}")
     return result
