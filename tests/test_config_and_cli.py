@@ -6,6 +6,8 @@ import pytest
 
 from field_api.app import create_app
 from field_api.config import ConfigError
+from field_api.extensions import db
+from tests.conftest import POSTGRES_URL
 
 
 def test_configuration_comes_from_prefixed_environment_variables(monkeypatch, tmp_path):
@@ -23,6 +25,14 @@ def test_plain_postgresql_urls_use_psycopg_3(monkeypatch):
     monkeypatch.setenv("FIELD_API_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     monkeypatch.setenv("FIELD_API_SECRET_KEY", "k" * 40)
     assert create_app().config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's session settings")
+def test_postgresql_sessions_run_in_utc_without_jit(app):
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
 
 
 def test_an_unknown_time_zone_is_refused_at_start(monkeypatch):

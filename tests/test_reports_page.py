@@ -71,7 +71,7 @@ def test_the_report_command_writes_csv_json_and_png_charts_with_a_progress_bar(a
     contact = next(r for r in rows if r["branch"] == "SZ" and r["scope"] == "rolled_up"
                    and r["measure"] == "contact_within_5_min")
     assert int(contact["denominator"]) > 0
-    assert "measuring branches" in result.output
+    assert "drawing charts" in result.output
 
 
 def test_the_report_command_refuses_a_period_it_cannot_read(runner, app, tmp_path):

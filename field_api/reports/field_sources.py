@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from field_api.accounts.models import Branch
 from field_api.board.models import CallbackAttempt, FollowUp, RosterShift, RosterSurveyor
 from field_api.claims.attachments import FAR_FROM_SITE
 from field_api.claims.models import AttachmentKind, ClaimAttachment, ClaimForm
 from field_api.dispatch.models import Case, Dispatch
-from field_api.reports.sources import MET, MISSED, Window, arrival_outcome, in_windows, instant, seconds_between
+from field_api.reports.sources import (MET, MISSED, Window, arrival_outcome, holds_the_clocks, in_windows, instant,
+                                       seconds_between)
 from field_api.tracking.models import DutyInterval
 
 PHOTO_KINDS = [k for k in AttachmentKind if k.is_photo]
@@ -34,8 +34,6 @@ def follow_ups(_dialect: str, windows: list[Window], now: datetime) -> sa.Subque
         CallbackAttempt.contradicts_clocks.is_(True),
         sa.and_(CallbackAttempt.arrived_on_time.is_(True), arrival == MISSED),
         sa.and_(CallbackAttempt.arrived_on_time.is_(False), arrival == MET)))
-    chain = aliased(Dispatch)
-    latest = sa.select(sa.func.max(chain.id)).where(chain.case_id == Case.id).correlate(Case).scalar_subquery()
     return (sa.select(
         FollowUp.id.label("follow_up_id"), FollowUp.case_id.label("case_id"), FollowUp.dispatch_id.label("dispatch_id"),
         FollowUp.branch_id.label("branch_id"), Branch.code.label("branch"), Case.report_number.label("report_number"),
@@ -44,7 +42,7 @@ def follow_ups(_dialect: str, windows: list[Window], now: datetime) -> sa.Subque
         contradicted.label("contradicts_clocks"))
         .select_from(FollowUp)
         .join(Case, Case.id == FollowUp.case_id)
-        .outerjoin(Dispatch, Dispatch.id == latest)
+        .outerjoin(Dispatch, holds_the_clocks())
         .join(Branch, Branch.id == FollowUp.branch_id)
         .where(in_windows(FollowUp.branch_id, FollowUp.batch_at, windows))
         .subquery("follow_ups"))

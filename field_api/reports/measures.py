@@ -6,7 +6,7 @@ A rate states its numerator and denominator; a zero denominator is "n/a" (no rat
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -260,66 +260,110 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 
 
 def measure(session: Session, windows: list[Window], now: datetime) -> list[Result]:
-    """Every measure over the windows: one aggregate query per source (on SQLite, a few more per duration)."""
+    """Every measure over the windows' branches taken together."""
+    return measure_groups(session, {None: windows}, now)[None]
+
+
+def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: datetime
+                   ) -> dict[Hashable, list[Result]]:
+    """Every measure for each group of branches (a branch alone, a subtree), in a few queries for all the groups.
+
+    Per source, one aggregate query grouped by branch gives every count, and a group's counts are the sums of
+    its branches'. Medians and percentiles do not add up, so a source with durations has one more query that
+    ranks each group's values over the rows of its branches. A branch has one window, whatever group it is in.
+    """
     dialect = session.get_bind().dialect.name
-    results: dict[str, Result] = {}
+    windows: dict[int, Window] = {}
+    for group in groups.values():
+        for w in group:
+            if windows.setdefault(w.branch_id, w) != w:
+                raise ValueError(f"branch {w.branch_id} has two windows")
+    members = {key: sorted({w.branch_id for w in group}) for key, group in groups.items()}
+    results: dict[Hashable, dict[str, Result]] = {key: {} for key in groups}
     for name, build in SOURCES.items():
         of_source = [m for m in MEASURES if m.source == name]
         for m in (m for m in of_source if m.computed is not None):
-            numerator, denominator, details = m.computed(session, windows, now)
-            results[m.key] = Result(m, numerator=numerator, denominator=denominator, details=details)
-        of_source = [m for m in of_source if m.computed is None]
-        if not of_source:
+            for key, group in groups.items():
+                numerator, denominator, details = m.computed(session, group, now)
+                results[key][m.key] = Result(m, numerator=numerator, denominator=denominator, details=details)
+        counted = [m for m in of_source if m.computed is None and m.kind != "duration"]
+        timed = [m for m in of_source if m.computed is None and m.kind == "duration"]
+        if not counted and not timed:
             continue
-        table = build(dialect, windows, now)
-        c = table.c
-        columns, keys = [], []
-        for m in of_source:
-            if m.kind == "duration":
-                if dialect == "postgresql":
-                    # Ordered-set aggregates take a FILTER too, so the percentiles ride in the same scan.
-                    value, where = c[m.duration_column], sa.and_(m.applies(c), c[m.duration_column].is_not(None))
-                    for part, aggregate in (("count", sa.func.count(value)),
-                                            ("p50", sa.func.percentile_cont(0.5).within_group(value)),
-                                            ("p90", sa.func.percentile_cont(0.9).within_group(value))):
-                        keys.append((m.key, part))
-                        columns.append(aggregate.filter(where))
-                continue
-            applies = m.applies(c)
-            parts = {"den": sa.and_(applies, m.denominator(c)), "num": sa.and_(applies, m.denominator(c),
-                                                                                m.numerator(c))}
-            parts.update({f"detail:{k}": sa.and_(applies, cond(c)) for k, cond in m.details.items()})
-            if m.cause_column:
-                parts.update({f"detail:{cause}": sa.and_(applies, m.numerator(c), c[m.cause_column] == cause)
-                              for cause in CAUSES})
-            for part, condition in parts.items():
-                keys.append((m.key, part))
-                columns.append(_count(condition))
-        row = session.execute(sa.select(*columns).select_from(table)).one() if columns else ()
-        counted: dict[str, dict[str, int]] = {}
-        for (key, part), value in zip(keys, row):
-            counted.setdefault(key, {})[part] = _float(value) if part in ("p50", "p90") else int(value or 0)
-        for m in of_source:
-            if m.kind == "duration" and dialect == "postgresql":
-                got = counted[m.key]
-                results[m.key] = _duration_result(m, got["count"], got["p50"], got["p90"])
-                continue
-            if m.kind == "duration":
-                results[m.key] = _duration(session, dialect, table, m)
-                continue
-            got = counted[m.key]
-            details = {k.split(":", 1)[1]: v for k, v in got.items() if k.startswith("detail:")}
-            if m.kind == "count":
-                results[m.key] = Result(m, numerator=got["num"], count=got["num"], details=details)
-            else:
-                results[m.key] = Result(m, numerator=got["num"], denominator=got["den"], details=details)
-    return [results[m.key] for m in MEASURES if m.key in results]
+        table = build(dialect, list(windows.values()), now)
+        if counted:
+            by_branch = _counts_by_branch(session, table, counted)
+            names = {m.key: list(_count_parts(m, table.c)) for m in counted}
+            for key, branch_ids in members.items():
+                for m in counted:
+                    parts = dict.fromkeys(names[m.key], 0)
+                    for branch_id in branch_ids:
+                        for part, value in by_branch.get(branch_id, {}).get(m.key, {}).items():
+                            parts[part] += value
+                    results[key][m.key] = _counted_result(m, parts)
+        if timed:
+            ranked = _durations_by_group(session, dialect, table, timed, list(members.values()))
+            for m in timed:
+                for number, key in enumerate(members):
+                    results[key][m.key] = _duration_result(m, *ranked[m.key].get(number, (0, None, None)))
+    return {key: [got[m.key] for m in MEASURES if m.key in got] for key, got in results.items()}
 
 
-def _duration(session: Session, dialect: str, table: sa.Subquery, m: Measure) -> Result:
-    value = table.c[m.duration_column]
-    where = sa.and_(m.applies(table.c), value.is_not(None))
-    return _duration_result(m, *percentiles(session, dialect, value, table, where))
+def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
+    """What a counted measure counts: its denominator, numerator and details, each a condition on a row."""
+    applies = m.applies(c)
+    parts = {"den": sa.and_(applies, m.denominator(c)), "num": sa.and_(applies, m.denominator(c), m.numerator(c))}
+    parts.update({f"detail:{k}": sa.and_(applies, cond(c)) for k, cond in m.details.items()})
+    if m.cause_column:
+        parts.update({f"detail:{cause}": sa.and_(applies, m.numerator(c), c[m.cause_column] == cause)
+                      for cause in CAUSES})
+    return parts
+
+
+def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
+                      ) -> dict[int, dict[str, dict[str, int]]]:
+    """Every part of every counted measure of a source, per branch, in one scan."""
+    keys, columns = [], []
+    for m in counted:
+        for part, condition in _count_parts(m, table.c).items():
+            keys.append((m.key, part))
+            columns.append(_count(condition))
+    out: dict[int, dict[str, dict[str, int]]] = {}
+    for branch_id, *values in session.execute(
+            sa.select(table.c.branch_id, *columns).group_by(table.c.branch_id)):
+        got = out.setdefault(branch_id, {})
+        for (key, part), value in zip(keys, values):
+            got.setdefault(key, {})[part] = int(value or 0)
+    return out
+
+
+def _counted_result(m: Measure, parts: dict[str, int]) -> Result:
+    details = {k.split(":", 1)[1]: v for k, v in parts.items() if k.startswith("detail:")}
+    if m.kind == "count":
+        return Result(m, numerator=parts["num"], count=parts["num"], details=details)
+    return Result(m, numerator=parts["num"], denominator=parts["den"], details=details)
+
+
+def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, timed: list[Measure],
+                        groups: list[list[int]]) -> dict[str, dict[int, tuple[int, float | None, float | None]]]:
+    """Count, median and 90th percentile of each duration for each group (numbered in order) of branches.
+
+    The source's durations are read once (PostgreSQL: materialized), then each row counts for every group
+    its branch is in.
+    """
+    c = table.c
+    durations = sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])).label(m.key) for m in timed)
+                          ).where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))
+    durations = durations.cte("durations")
+    if dialect == "postgresql":
+        durations = durations.prefix_with("MATERIALIZED")
+    membership = sa.union_all(*(sa.select(sa.literal(number).label("grp"), sa.literal(branch_id).label("branch_id"))
+                                for number, branch_ids in enumerate(groups) for branch_id in branch_ids)
+                              ).cte("membership")
+    rows = (sa.select(membership.c.grp, *(durations.c[m.key] for m in timed))
+            .select_from(durations.join(membership, membership.c.branch_id == durations.c.branch_id))
+            .subquery("timed"))
+    return percentiles(session, dialect, rows, [m.key for m in timed])
 
 
 def _duration_result(m: Measure, count: int, median: float | None, p90: float | None) -> Result:
@@ -327,24 +371,40 @@ def _duration_result(m: Measure, count: int, median: float | None, p90: float | 
     return Result(m, count=count, median_minutes=minutes(median), p90_minutes=minutes(p90))
 
 
-def percentiles(session: Session, dialect: str, value, table, where) -> tuple[int, float | None, float | None]:
-    """Count, median and 90th percentile (continuous, as PostgreSQL's percentile_cont) of a column."""
+def percentiles(session: Session, dialect: str, rows: sa.Subquery, columns: list[str]
+                ) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
+    """Per column, per group (`rows.c.grp`): the count, median and 90th percentile (continuous, as PostgreSQL's
+    percentile_cont) of the column's values, nulls left out."""
+    grp = rows.c.grp
+    out: dict[str, dict[Any, tuple[int, float | None, float | None]]] = {name: {} for name in columns}
     if dialect == "postgresql":
-        count, median, p90 = session.execute(sa.select(
-            sa.func.count(value), sa.func.percentile_cont(0.5).within_group(value),
-            sa.func.percentile_cont(0.9).within_group(value)).select_from(table).where(where)).one()
-        return int(count), _float(median), _float(p90)
-    # SQLite has no percentile function: number the durations in order (window functions) and read back only
-    # the two around each percentile's rank, with the count.
-    ordered = sa.select(value.label("v"), sa.func.row_number().over(order_by=value).label("rn"),
-                        sa.func.count().over().label("n")).select_from(table).where(where).subquery("ranked")
-    rows = session.execute(sa.select(ordered.c.v, ordered.c.rn, ordered.c.n).where(sa.or_(*(
-        ordered.c.rn.between(sa.cast((ordered.c.n - 1) * p, sa.Integer) + 1,
-                             sa.cast((ordered.c.n - 1) * p, sa.Integer) + 2) for p in (0.5, 0.9))))).all()
-    if not rows:
-        return 0, None, None
-    count, by_rank = int(rows[0].n), {int(r.rn): float(r.v) for r in rows}
-    return count, _interpolated(by_rank, count, 0.5), _interpolated(by_rank, count, 0.9)
+        aggregates = []
+        for name in columns:
+            value = rows.c[name]
+            aggregates += [sa.func.count(value), sa.func.percentile_cont(0.5).within_group(value),
+                           sa.func.percentile_cont(0.9).within_group(value)]
+        for g, *values in session.execute(sa.select(grp, *aggregates).group_by(grp)):
+            for i, name in enumerate(columns):
+                count, median, p90 = values[3 * i:3 * i + 3]
+                if count:
+                    out[name][g] = (int(count), _float(median), _float(p90))
+        return out
+    # SQLite has no percentile function: number each group's values in order (window functions) and read back
+    # only the two around each percentile's rank, with the count.
+    for name in columns:
+        value = rows.c[name]
+        ordered = sa.select(grp.label("grp"), value.label("v"),
+                            sa.func.row_number().over(partition_by=grp, order_by=value).label("rn"),
+                            sa.func.count().over(partition_by=grp).label("n")
+                            ).where(value.is_not(None)).subquery("ranked")
+        near: dict[Any, tuple[int, dict[int, float]]] = {}
+        for g, v, rn, n in session.execute(sa.select(ordered.c.grp, ordered.c.v, ordered.c.rn, ordered.c.n).where(
+                sa.or_(*(ordered.c.rn.between(sa.cast((ordered.c.n - 1) * p, sa.Integer) + 1,
+                                              sa.cast((ordered.c.n - 1) * p, sa.Integer) + 2) for p in (0.5, 0.9))))):
+            near.setdefault(g, (int(n), {}))[1][int(rn)] = float(v)
+        out[name] = {g: (count, _interpolated(by_rank, count, 0.5), _interpolated(by_rank, count, 0.9))
+                     for g, (count, by_rank) in near.items()}
+    return out
 
 
 def _interpolated(by_rank: dict[int, float], count: int, fraction: float) -> float:

@@ -23,12 +23,12 @@ def _quietly(items: Iterable[Any], _label: str) -> Iterable[Any]:
 
 def publish(session: Session, *, now: datetime, out: Path, period: str | None, branch_code: str | None,
             progress: Progress = _quietly) -> list[Path]:
-    """Compute the report branch by branch and write it; returns the files written."""
+    """Compute the report and write it; returns the files written."""
     actor = Actor.system("report")
     root = service.report_branch(session, actor, branch_code)
     chosen = service.chosen_period(root, period, now)
     nodes = service.tree(session, root)
-    rows = [service.branch_report(session, chosen, now, *node) for node in progress(nodes, "measuring branches")]
+    rows = service.branch_reports(session, chosen, now, nodes)
     report = service.Report(chosen, now, root, rows)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"compliance-{root.code}-{chosen.label.replace('..', '_')}"

@@ -73,17 +73,23 @@ def compliance(session: Session, *, actor: Actor, now: datetime, branch_code: st
     if root is None:
         raise Invalid("There is no branch to report on.", field="branch")
     chosen = chosen_period(root, period, now)
-    return Report(chosen, now, root, [branch_report(session, chosen, now, *node) for node in tree(session, root)])
+    return Report(chosen, now, root, branch_reports(session, chosen, now, tree(session, root)))
 
 
-def branch_report(session: Session, period: Period, now: datetime, branch: Branch, depth: int,
-                  subtree: list[Branch]) -> BranchReport:
-    """One branch's numbers on its own and over its subtree (the same numbers for a branch with none below)."""
-    own_window = window(branch, period, now)
-    own = measures.measure(session, [own_window], now)
-    below = [window(b, period, now) for b in subtree]
-    rolled = own if len(below) == 1 else measures.measure(session, below, now)
-    return BranchReport(branch, depth, own_window.start, own_window.end, own, rolled)
+def branch_reports(session: Session, period: Period, now: datetime,
+                   nodes: list[tuple[Branch, int, list[Branch]]]) -> list[BranchReport]:
+    """Each branch's numbers on its own and over its subtree (the same numbers for a branch with none below),
+    measured for all the branches at once."""
+    windows = {b.id: window(b, period, now) for b, _, _ in nodes}
+    groups = {}
+    for branch, _, subtree in nodes:
+        groups[branch.id, "own"] = [windows[branch.id]]
+        if len(subtree) > 1:
+            groups[branch.id, "rolled"] = [windows[b.id] for b in subtree]
+    results = measures.measure_groups(session, groups, now)
+    return [BranchReport(branch, depth, windows[branch.id].start, windows[branch.id].end, results[branch.id, "own"],
+                         results.get((branch.id, "rolled"), results[branch.id, "own"]))
+            for branch, depth, _ in nodes]
 
 
 def trend(session: Session, *, actor: Actor, now: datetime, branch_code: str | None, period: str | None,

@@ -102,14 +102,19 @@ def notice_in_advance() -> sa.ColumnElement[bool]:
     return sa.and_(Dispatch.late_notice_at.is_not(None), sa.or_(due.is_(None), Dispatch.late_notice_at < due))
 
 
+def holds_the_clocks() -> sa.ColumnElement[bool]:
+    """The dispatch of the case that holds its clocks last: the latest, no later dispatch of the same case."""
+    later = aliased(Dispatch)
+    return sa.and_(Dispatch.case_id == Case.id,
+                   sa.not_(sa.exists().where(later.case_id == Dispatch.case_id, later.id > Dispatch.id)))
+
+
 def case_clocks(dialect: str, windows: list[Window], now: datetime) -> sa.Subquery:
     """One row per case first dispatched in the period, read on the dispatch that holds its clocks last.
 
     A re-dispatch keeps the clocks of the case's first dispatch (dispatch/service.py hands them over), so the
     latest dispatch of a case carries the case's outcome and the case is counted once.
     """
-    chain = aliased(Dispatch)
-    latest = sa.select(sa.func.max(chain.id)).where(chain.case_id == Case.id).correlate(Case).scalar_subquery()
     return (sa.select(
         Case.id.label("case_id"), Dispatch.id.label("dispatch_id"), Case.branch_id.label("branch_id"),
         Branch.code.label("branch"), Case.report_number.label("report_number"), Case.line.label("line"),
@@ -121,7 +126,7 @@ def case_clocks(dialect: str, windows: list[Window], now: datetime) -> sa.Subque
         seconds_between(dialect, Dispatch.contacted_at, Dispatch.clock_start).label("to_contact_s"),
         seconds_between(dialect, Dispatch.arrived_at, Dispatch.clock_start).label("to_arrive_s"))
         .select_from(Case)
-        .join(Dispatch, Dispatch.id == latest)
+        .join(Dispatch, holds_the_clocks())
         .join(Branch, Branch.id == Case.branch_id)
         .where(in_windows(Case.branch_id, Case.first_dispatched_at, windows))
         .subquery("case_clocks"))
