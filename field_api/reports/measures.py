@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import visitors
 from sqlalchemy.orm import Session
 
 from field_api.claims.completeness import REQUIREMENTS
@@ -255,8 +256,10 @@ STATED.update({m.key: ("visits where the item was met (shares: met, missed, excu
 BY_KEY = {m.key: m for m in MEASURES}
 
 
-def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+def _count(condition: sa.ColumnElement[bool], weight: sa.ColumnElement[int] | None = None
+           ) -> sa.ColumnElement[int]:
+    """The rows (or the sum of their weights) that meet the condition."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1 if weight is None else weight), else_=0)), 0)
 
 
 def measure(session: Session, windows: list[Window], now: datetime) -> list[Result]:
@@ -322,19 +325,35 @@ def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
 
 def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
                       ) -> dict[int, dict[str, dict[str, int]]]:
-    """Every part of every counted measure of a source, per branch, in one scan."""
-    keys, columns = [], []
+    """Every part of every counted measure of a source, per branch, in one scan.
+
+    When the conditions read only categorical columns (outcomes, flags, codes), the rows are first counted per
+    branch and combination of those columns, and the conditions are evaluated once per combination.
+    """
+    read = _columns_read(table, [cond for m in counted for cond in _count_parts(m, table.c).values()])
+    weight: sa.ColumnElement[int] | None = None
+    if all(isinstance(column.type, (sa.Boolean, sa.String)) for column in read):
+        keys = [table.c.branch_id, *read]
+        table = sa.select(*keys, sa.func.count().label("rows")).group_by(*keys).subquery("combinations")
+        weight = table.c.rows
+    names, columns = [], []
     for m in counted:
         for part, condition in _count_parts(m, table.c).items():
-            keys.append((m.key, part))
-            columns.append(_count(condition))
+            names.append((m.key, part))
+            columns.append(_count(condition, weight))
     out: dict[int, dict[str, dict[str, int]]] = {}
     for branch_id, *values in session.execute(
             sa.select(table.c.branch_id, *columns).group_by(table.c.branch_id)):
         got = out.setdefault(branch_id, {})
-        for (key, part), value in zip(keys, values):
+        for (key, part), value in zip(names, values):
             got.setdefault(key, {})[part] = int(value or 0)
     return out
+
+
+def _columns_read(table: sa.Subquery, conditions: list[sa.ColumnElement[bool]]) -> list[sa.ColumnElement]:
+    """The columns of `table` the conditions read, in the table's order."""
+    seen = {id(element) for condition in conditions for element in visitors.iterate(condition)}
+    return [column for column in table.c if id(column) in seen]
 
 
 def _counted_result(m: Measure, parts: dict[str, int]) -> Result:
