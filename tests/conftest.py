@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from datetime import datetime, timezone
@@ -87,6 +88,18 @@ def clock():
     return SettableClock(START)
 
 
+@functools.cache
+def _empty_postgres() -> str:
+    """Every test table emptied and its ids restarted, in one round trip: DELETE with triggers off (keys, and
+    the append-only audit's refusal) takes 10 ms where TRUNCATE of the 31 tables took 130 ms. The datum the
+    migrations recorded is deployment state, not test data."""
+    tables = [t.name for t in db.metadata.sorted_tables if t.name != "deployment_setting"]
+    return "; ".join([
+        "SET LOCAL session_replication_role = replica", *(f"DELETE FROM {name}" for name in tables),
+        "SELECT count(setval(c.oid, 1, false)) FROM pg_class c "
+        "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"])
+
+
 @pytest.fixture
 def app(database_template, tmp_path, clock):
     """A fresh app on a fresh database."""
@@ -109,10 +122,8 @@ def app(database_template, tmp_path, clock):
     with app.app_context():
         db.session.remove()
         if POSTGRES_URL:
-            # The datum the migrations recorded is deployment state, not test data.
-            tables = [t.name for t in db.metadata.sorted_tables if t.name != "deployment_setting"]
             with db.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                conn.exec_driver_sql(_empty_postgres())
         db.engine.dispose()
 
 
