@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from field_api.claims.completeness import REQUIREMENTS
 from field_api.dispatch.models import ExcuseCause, Line
