@@ -367,15 +367,13 @@ def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, time
                         groups: list[list[int]]) -> dict[str, dict[int, tuple[int, float | None, float | None]]]:
     """Count, median and 90th percentile of each duration for each group (numbered in order) of branches.
 
-    The source's durations are read once (PostgreSQL: materialized), then each row counts for every group
-    its branch is in.
+    The source's durations are read once (a materialized CTE: neither database then reads the source again per
+    group), then each row counts for every group its branch is in.
     """
     c = table.c
     durations = sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])).label(m.key) for m in timed)
                           ).where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))
-    durations = durations.cte("durations")
-    if dialect == "postgresql":
-        durations = durations.prefix_with("MATERIALIZED")
+    durations = durations.cte("durations").prefix_with("MATERIALIZED")
     membership = sa.union_all(*(sa.select(sa.literal(number).label("grp"), sa.literal(branch_id).label("branch_id"))
                                 for number, branch_ids in enumerate(groups) for branch_id in branch_ids)
                               ).cte("membership")
