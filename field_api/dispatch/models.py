@@ -56,7 +56,7 @@ class Case(Base):
     __branch_column__ = "branch_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"))  # ix_claim_case_branch_first_dispatched
     report_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
     reported_at: Mapped[datetime] = mapped_column(index=True)
     line: Mapped[Line] = mapped_column(value_enum(Line, 16))
@@ -106,7 +106,7 @@ class Dispatch(Base):
     __owner_column__ = "surveyor_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("claim_case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("claim_case.id"))  # ix_dispatch_case_latest
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     surveyor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     dispatched_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

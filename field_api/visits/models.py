@@ -87,7 +87,7 @@ class Visit(Base):
     __owner_column__ = "owner_id"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"))  # ix_visit_branch_date
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     client_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("client.id"), index=True)
     checklist_version_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_version.id"), index=True)
@@ -149,7 +149,7 @@ class VisitItemOutcome(Base):
     __tablename__ = "visit_item_outcome"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visit.id"))  # its unique (visit_id, item_code)
     position: Mapped[int]
     item_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     outcome: Mapped[str] = mapped_column(sa.String(16), index=True)
