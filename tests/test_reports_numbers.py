@@ -14,7 +14,7 @@ from field_api.accounts.models import Branch
 from field_api.dispatch import clock as clocks
 from field_api.dispatch.models import Case, Dispatch, Line
 from field_api.extensions import db
-from field_api.reports import service
+from field_api.reports import measures, service
 from field_api.reports.periods import parse_period
 from field_api.visits.models import ClientTask, Visit, VisitItemOutcome, VisitStatus
 from tests.factories.reports import ITEMS, ReportData, state
@@ -165,6 +165,15 @@ def test_every_number_of_a_quarter_equals_the_row_by_row_recomputation(generated
         assert_same(row.rolled_up, recompute(subtree, "2026Q3", NOW))
     assert by_key(report.branches[0].rolled_up)["cases_dispatched"].count > 60
     assert by_key(report.branches[0].rolled_up)["on_site_cases_not_dispatched"].count > 0
+
+
+def test_hundreds_of_groups_are_measured_in_one_pass_each_as_if_alone(generated, session):
+    # A national tree: more branch memberships than SQLite takes terms in one compound SELECT (500).
+    branches = [generated[c] for c in ("SZ", "SZ-FT", "SZ-BA")]
+    windows = [service.window(b, parse_period("2026Q3"), NOW) for b in branches]
+    measured = measures.measure_groups(session, {n: windows[:1 + n % 3] for n in range(300)}, NOW)
+    for n in (0, 1, 2, 299):
+        assert_same(measured[n], recompute(branches[:1 + n % 3], "2026Q3", NOW))
 
 
 @pytest.mark.parametrize("period", ["2026", "2026-08-15..2026-10-10"])

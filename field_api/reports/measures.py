@@ -374,9 +374,8 @@ def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, time
     durations = sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])).label(m.key) for m in timed)
                           ).where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))
     durations = durations.cte("durations").prefix_with("MATERIALIZED")
-    membership = sa.union_all(*(sa.select(sa.literal(number).label("grp"), sa.literal(branch_id).label("branch_id"))
-                                for number, branch_ids in enumerate(groups) for branch_id in branch_ids)
-                              ).cte("membership")
+    membership = sa.values(sa.column("grp", sa.Integer), sa.column("branch_id", sa.Integer), name="membership").data(
+        [(number, branch_id) for number, branch_ids in enumerate(groups) for branch_id in branch_ids]).cte("membership")
     rows = (sa.select(membership.c.grp, *(durations.c[m.key] for m in timed))
             .select_from(durations.join(membership, membership.c.branch_id == durations.c.branch_id))
             .subquery("timed"))
