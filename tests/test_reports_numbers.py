@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -174,6 +175,15 @@ def test_hundreds_of_groups_are_measured_in_one_pass_each_as_if_alone(generated,
     measured = measures.measure_groups(session, {n: windows[:1 + n % 3] for n in range(300)}, NOW)
     for n in (0, 1, 2, 299):
         assert_same(measured[n], recompute(branches[:1 + n % 3], "2026Q3", NOW))
+
+
+def test_a_tree_of_thousands_of_branches_is_measured_alike(generated, session):
+    # Branches with nothing recorded yet (ids no branch has) beside three real ones: 1,500 windows in one query.
+    branches = [generated[c] for c in ("SZ", "SZ-FT", "SZ-BA")]
+    windows = [service.window(b, parse_period("2026Q3"), NOW) for b in branches]
+    empty = [replace(windows[0], branch_id=100_000 + n) for n in range(1_497)]
+    measured = measures.measure_groups(session, {"tree": windows + empty}, NOW)
+    assert_same(measured["tree"], recompute(branches, "2026Q3", NOW))
 
 
 @pytest.mark.parametrize("period", ["2026", "2026-08-15..2026-10-10"])

@@ -35,12 +35,24 @@ class Window:
 
 
 def in_windows(branch_column, instant_column, windows: list[Window]) -> sa.ColumnElement[bool]:
-    """The rows of the windows' branches whose instant falls inside that branch's bounds."""
+    """The rows of the windows' branches whose instant falls inside that branch's bounds.
+
+    One term per distinct bounds (per time zone, in practice), each over its branches: a term per branch
+    would nest past SQLite's expression depth (1,000) in a tree of a thousand branches.
+    """
     if not windows:
         return sa.false()
-    return sa.or_(*(sa.and_(branch_column == w.branch_id, instant_column >= instant(w.start),
-                            instant_column < instant(w.end))
-                    for w in windows))
+    return sa.or_(*(sa.and_(branch_column.in_(branch_ids), instant_column >= instant(start),
+                            instant_column < instant(end))
+                    for (start, end), branch_ids in _branches_by(windows, lambda w: (w.start, w.end)).items()))
+
+
+def _branches_by(windows: list[Window], key) -> dict:
+    """The windows' branch ids grouped by a value of their window."""
+    out: dict = {}
+    for w in windows:
+        out.setdefault(key(w), []).append(w.branch_id)
+    return out
 
 
 def on_dates(branch_column, date_column, windows: list[Window]) -> sa.ColumnElement[bool]:
@@ -167,7 +179,8 @@ def visit_items(windows: list[Window]) -> sa.Subquery:
 
 def follow_up_tasks(windows: list[Window]) -> sa.Subquery:
     """One row per follow-up (the thank-you letter) due in the period, judged on its branch's today."""
-    past_due = sa.or_(*(sa.and_(ClientTask.branch_id == w.branch_id, ClientTask.due_on < w.today) for w in windows)) \
+    past_due = sa.or_(*(sa.and_(ClientTask.branch_id.in_(branch_ids), ClientTask.due_on < today)
+                        for today, branch_ids in _branches_by(windows, lambda w: w.today).items())) \
         if windows else sa.false()
     outcome = sa.case(
         (ClientTask.cancelled_at.is_not(None), CANCELLED),
