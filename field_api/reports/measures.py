@@ -295,15 +295,14 @@ def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: 
             continue
         table = build(dialect, list(windows.values()), now)
         if counted:
-            by_branch = _counts_by_branch(session, table, counted)
-            names = {m.key: list(_count_parts(m, table.c)) for m in counted}
+            parts, by_branch = _counts_by_branch(session, table, counted)
             for key, branch_ids in members.items():
                 for m in counted:
-                    parts = dict.fromkeys(names[m.key], 0)
+                    total = dict.fromkeys(parts[m.key], 0)
                     for branch_id in branch_ids:
                         for part, value in by_branch.get(branch_id, {}).get(m.key, {}).items():
-                            parts[part] += value
-                    results[key][m.key] = _counted_result(m, parts)
+                            total[part] += value
+                    results[key][m.key] = _counted_result(m, total)
         if timed:
             ranked = _durations_by_group(session, dialect, table, timed, list(members.values()))
             for m in timed:
@@ -324,8 +323,8 @@ def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
 
 
 def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
-                      ) -> dict[int, dict[str, dict[str, int]]]:
-    """Every part of every counted measure of a source, per branch, in one scan.
+                      ) -> tuple[dict[str, list[str]], dict[int, dict[str, dict[str, int]]]]:
+    """The parts of each counted measure of a source, and every part's count per branch, in one scan.
 
     When the conditions read only categorical columns (outcomes, flags, codes), the rows are first counted per
     branch and combination of those columns, and the conditions are evaluated once per combination.
@@ -336,9 +335,11 @@ def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measur
         keys = [table.c.branch_id, *read]
         table = sa.select(*keys, sa.func.count().label("rows")).group_by(*keys).subquery("combinations")
         weight = table.c.rows
+    parts: dict[str, list[str]] = {}
     names, columns = [], []
     for m in counted:
         for part, condition in _count_parts(m, table.c).items():
+            parts.setdefault(m.key, []).append(part)
             names.append((m.key, part))
             columns.append(_count(condition, weight))
     out: dict[int, dict[str, dict[str, int]]] = {}
@@ -347,7 +348,7 @@ def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measur
         got = out.setdefault(branch_id, {})
         for (key, part), value in zip(names, values):
             got.setdefault(key, {})[part] = int(value or 0)
-    return out
+    return parts, out
 
 
 def _columns_read(table: sa.Subquery, conditions: list[sa.ColumnElement[bool]]) -> list[sa.ColumnElement]:
