@@ -136,7 +136,8 @@ def test_a_branch_narrows_the_map_to_its_subtree_and_another_branch_is_not_found
     assert response.status_code == 404
 
 
-def test_the_map_reads_the_same_few_queries_for_many_surveyors_as_for_a_few(app, accounts, tracking, live, desk):
+def test_the_map_reads_the_same_few_queries_for_many_surveyors_as_for_a_few(app, accounts, tracking, live, desk,
+                                                                          clock):
     def statements() -> int:
         count = 0
 
@@ -157,4 +158,65 @@ def test_the_map_reads_the_same_few_queries_for_many_surveyors_as_for_a_few(app,
     few = statements()
     for _ in range(12):
         on_duty(accounts, tracking)
+    clock.advance(seconds=1)  # past the share window: built again
     assert statements() == few
+
+
+# Sharing: coordinators asking for the same view within the share window are handed the same built map.
+
+def builds(app) -> int:
+    return app.extensions["live_maps"].builds
+
+
+def test_coordinators_asking_for_the_same_view_within_a_second_share_one_built_map(app, accounts, tracking, live,
+                                                                                   desk, client):
+    on_duty(accounts, tracking)
+    colleague = accounts.sign_in(Role.COORDINATOR, "SZ")
+    first = client.get("/api/v1/live/map", headers=desk.headers)
+    second = client.get("/api/v1/live/map", headers=colleague.headers)
+    assert first.status_code == second.status_code == 200
+    assert second.data == first.data and builds(app) == 1
+    assert client.get("/api/v1/live/map?crs=gcj02", headers=colleague.headers).status_code == 200
+    assert builds(app) == 2  # another datum is another view
+
+
+def test_a_change_to_a_case_or_a_dispatch_is_on_the_next_map_at_once(accounts, tracking, dispatching, live, desk):
+    surveyor = on_duty(accounts, tracking)
+    assert by_id(live.map(desk), "case") == {}
+    case = dispatching.case()
+    assert set(by_id(live.map(desk), "case")) == {case.id}
+    dispatch = dispatching.dispatch(case, surveyor, desk)
+    assert by_id(live.map(desk), "case")[case.id]["properties"]["dispatch"]["dispatch_id"] == dispatch["id"]
+
+
+def test_a_new_position_is_on_the_map_once_the_share_window_has_passed(accounts, tracking, live, desk, clock):
+    surveyor = on_duty(accounts, tracking)
+    before = live.map(desk)
+    moved = (22.5600, 114.0600)
+    assert tracking.post(surveyor, [tracking.fix(tracking.at(), *moved)]).json["accepted"] == 1
+
+    shared = live.map(desk)
+    assert shared == before  # built less than a second ago, no case or dispatch changed since
+    clock.advance(seconds=1)
+    fresh = live.map(desk)
+    assert by_id(fresh, "surveyor")[surveyor.user.id]["geometry"]["coordinates"] == [moved[1], moved[0]]
+    assert fresh["generated_at"] > shared["generated_at"]
+    assert fresh["last_event_id"].split("-")[1] > shared["last_event_id"].split("-")[1]
+
+
+def test_a_narrower_view_is_never_handed_a_map_shared_by_a_wider_one(app, accounts, tracking, live, desk):
+    futian_surveyor = on_duty(accounts, tracking, "SZ-FT")
+    on_duty(accounts, tracking, "SZ-BA")
+    assert len(by_id(live.map(desk), "surveyor")) == 2
+    futian_desk = accounts.sign_in(Role.COORDINATOR, "SZ-FT")
+    assert set(by_id(live.map(futian_desk), "surveyor")) == {futian_surveyor.user.id}
+    assert set(by_id(live.map(desk, branch="SZ-FT"), "surveyor")) == {futian_surveyor.user.id}
+    assert builds(app) == 3
+
+
+def test_with_sharing_off_every_map_is_built(app, accounts, tracking, live, desk):
+    app.extensions["live_maps"].share_s = 0
+    on_duty(accounts, tracking)
+    live.map(desk)
+    live.map(desk)
+    assert builds(app) == 0  # built each time, none kept

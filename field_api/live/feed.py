@@ -22,7 +22,6 @@ from field_api.accounts.models import Branch, Role, User
 from field_api.accounts.service import visible_branch
 from field_api.dispatch import clock
 from field_api.dispatch.models import Case, Dispatch, DispatchStatus
-from field_api.live.outbox_reader import latest_outbox_id
 from field_api.tracking.models import DutyInterval, LatestPosition
 from field_api.zones.models import ServiceZones
 from geo.datum import Datum, convert_many
@@ -43,11 +42,20 @@ _DISPATCH_COLUMNS = (Dispatch.id.label("dispatch_id"), Dispatch.surveyor_id, Dis
 
 
 def snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
-             branch_code: str | None = None, with_zones: bool = False) -> dict[str, Any]:
-    """The live map of the actor's branches (or one branch's subtree) as a FeatureCollection in `datum`."""
+             cursor: int, branch_code: str | None = None, with_zones: bool = False) -> dict[str, Any]:
+    """The live map of the actor's branches (or one branch's subtree) as a FeatureCollection in `datum`.
+
+    `cursor` is the outbox position read before it (`latest_outbox_id`): the stream resumes after it.
+    """
     with _without_cyclic_gc():
         return _snapshot(session, actor=actor, now=now, canonical=canonical, datum=datum,
-                         branch_code=branch_code, with_zones=with_zones)
+                         branch_code=branch_code, with_zones=with_zones, cursor=cursor)
+
+
+def view_of(actor: Actor, *, datum: Datum, branch_code: str | None, with_zones: bool) -> tuple:
+    """What a map depends on besides the data: actors with equal views are shown the same map."""
+    scope = None if actor.sees_everything else actor.subtree
+    return scope, actor.branch_id, actor.role.is_field_staff, branch_code, datum, with_zones
 
 
 @contextmanager
@@ -67,8 +75,7 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum, datum: Datum,
-              branch_code: str | None, with_zones: bool) -> dict[str, Any]:
-    cursor = latest_outbox_id(session)  # read first: the stream replays whatever commits after it
+              branch_code: str | None, with_zones: bool, cursor: int) -> dict[str, Any]:
     within = _within(session, actor, branch_code)
     surveyors = surveyor_features(session, now=now, canonical=canonical, datum=datum,
                                   where=[visible(actor, User), *within(User.branch_id)])
