@@ -7,6 +7,14 @@ dispatch to one of A's surveyors (so both views carry all 2,000 open dispatches)
 (authentication, queries, features, datum conversion, JSON) is timed through Flask's test client;
 `?branch=A` is the 1,000-surveyor view, `?branch=HQ` the 10,000-surveyor one.
 
+Two ways of asking, per view:
+- built: one request after another with sharing off (`FIELD_API_LIVE_MAP_SHARE_S=0`), so every request
+  builds the map: the cost of one answer;
+- shared: coordinators reloading the view at once, as after a restart sends every stream a resync:
+  `arrivals` requests spread evenly over `burst_s` seconds (open loop, each on its own thread and
+  signed-in coordinator), with the map shared for 1 s (the default); latency from the moment a request
+  was due, so waiting for a busy process or for the build counts.
+
 Baseline in the same run: the same latest positions computed from the fix history (PostgreSQL
 `DISTINCT ON`, SQLite `ROW_NUMBER()` window), restricted to the view's surveyors.
 """
@@ -16,7 +24,9 @@ from __future__ import annotations
 import random
 import statistics
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -29,6 +39,8 @@ NOW = datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)
 SHENZHEN = (22.55, 114.05)
 EVERY_S = 5
 PASSWORD = "bench-password"
+SHARE_S = 1.0
+COORDINATORS = 20
 
 BASELINE = {
     "postgresql": (
@@ -59,7 +71,7 @@ def _app(url: str):
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         engine.dispose()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "PASSWORD_HASH_CHEAP": True,
-                      "RATELIMIT_ENABLED": False}, clock=SettableClock(NOW))
+                      "RATELIMIT_ENABLED": False, "LIVE_MAP_SHARE_S": SHARE_S}, clock=SettableClock(NOW))
     with app.app_context():
         flask_migrate.upgrade()
     return app
@@ -111,8 +123,9 @@ def build(url: str, *, small: int, large: int, cases: int, fixes: int) -> tuple[
         system = Actor.system("bench")
         for code, parent in (("HQ", None), ("A", "HQ"), ("B", "HQ")):
             accounts.create_branch(db.session, actor=system, now=NOW, code=code, name=code, parent_code=parent)
-        accounts.create_user(db.session, actor=system, now=NOW, username="desk", password=PASSWORD,
-                             role=Role.COORDINATOR, branch_code="HQ", cheap_hash=True)
+        for n in range(COORDINATORS):
+            accounts.create_user(db.session, actor=system, now=NOW, username=f"desk{n}", password=PASSWORD,
+                                 role=Role.COORDINATOR, branch_code="HQ", cheap_hash=True)
         branch = {code: accounts.branch_by_code(db.session, code).id for code in ("HQ", "A", "B")}
         first = db.session.scalar(sa.select(sa.func.max(User.id))) + 1
         ids = list(range(first, first + large))
@@ -193,25 +206,56 @@ def _endpoint(client, headers: dict[str, str], query: str, repeats: int) -> tupl
     return times, {"features": kinds, "bytes": len(response.data)}
 
 
-def measure(url: str, *, small: int, large: int, cases: int, fixes: int, repeats: int) -> dict[str, Any]:
-    """Build one database and time both views and their baselines."""
+def _burst(app, headers: list[dict[str, str]], query: str, arrivals: int, burst_s: float) -> dict[str, Any]:
+    """`arrivals` requests due evenly over `burst_s` s, each from the next coordinator; latency from when due."""
+    local = threading.local()
+    maps = app.extensions["live_maps"]
+    builds_before = maps.builds
+
+    def ask(n: int, due: float) -> tuple[float, int]:
+        time.sleep(max(0.0, due - time.perf_counter()))
+        if not hasattr(local, "client"):
+            local.client = app.test_client()
+        response = local.client.get(f"/api/v1/live/map?{query}", headers=headers[n % len(headers)])
+        return time.perf_counter() - due, response.status_code
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=len(headers)) as pool:
+        done = list(pool.map(ask, range(arrivals), [start + n * burst_s / arrivals for n in range(arrivals)]))
+    times = [t for t, _ in done]
+    return {"arrivals": arrivals, "burst_s": burst_s, "errors": sum(1 for _, code in done if code != 200),
+            "builds": maps.builds - builds_before, "p50_ms": statistics.median(times) * 1000,
+            "p90_ms": common.percentile(times, 90) * 1000, "p99_ms": common.percentile(times, 99) * 1000,
+            "max_ms": max(times) * 1000}
+
+
+def measure(url: str, *, small: int, large: int, cases: int, fixes: int, repeats: int,
+            arrivals: int, burst_s: float) -> dict[str, Any]:
+    """Build one database and time both views (built, shared) and their baselines."""
     app, built = build(url, small=small, large=large, cases=cases, fixes=fixes)
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": "desk", "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.json['access_token']}"}
+    headers = []
+    for n in range(COORDINATORS):
+        token = client.post("/api/v1/auth/token", json={"username": f"desk{n}", "password": PASSWORD})
+        headers.append({"Authorization": f"Bearer {token.json['access_token']}"})
     branches = built["branches"]
+    maps = app.extensions["live_maps"]
     views = []
     for label, code, members, n in ((f"{small:,}", "A", [branches["A"]], repeats * 3),
                                     (f"{large:,}", "HQ", list(branches.values()), repeats)):
         load = list(__import__("os").getloadavg())
-        times, answer = _endpoint(client, headers, f"branch={code}", n)
-        gcj, _ = _endpoint(client, headers, f"branch={code}&crs=gcj02", max(3, n // 3))
+        maps.share_s = 0  # every request builds its map
+        times, answer = _endpoint(client, headers[0], f"branch={code}", n)
+        gcj, _ = _endpoint(client, headers[0], f"branch={code}&crs=gcj02", max(3, n // 3))
+        maps.share_s = SHARE_S
+        shared = _burst(app, headers, f"branch={code}", arrivals, burst_s)
         base, base_rows = _baseline(app, members, max(3, repeats // 2))
         surveyors = answer["features"].get("surveyor", 0)
         assert base_rows == surveyors, (base_rows, surveyors)
+        assert shared["errors"] == 0, shared
         views.append({"surveyors": surveyors, "view": label, "branch": code, "answer": answer,
                       "p50_ms": statistics.median(times) * 1000, "p90_ms": common.percentile(times, 90) * 1000,
-                      "gcj02_p50_ms": statistics.median(gcj) * 1000,
+                      "gcj02_p50_ms": statistics.median(gcj) * 1000, "shared": shared,
                       "baseline_p50_ms": statistics.median(base) * 1000, "repeats": len(times),
                       "load_average": load})
     with app.app_context():
@@ -225,11 +269,13 @@ def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = No
          millions: str | None = None) -> dict[str, Any]:
     """Measure on SQLite (and PostgreSQL when given), at each stored-fix size; print and write the results."""
     if smoke:
-        sizes = {"small": 20, "large": 60, "cases": 30, "fixes": 1_200, "repeats": 2}
+        sizes = {"small": 20, "large": 60, "cases": 30, "fixes": 1_200, "repeats": 2, "arrivals": 20, "burst_s": 1.0}
     elif quick:
-        sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 100_000, "repeats": 5}
+        sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 100_000, "repeats": 5,
+                 "arrivals": 100, "burst_s": 5.0}
     else:
-        sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 1_000_000, "repeats": 11}
+        sizes = {"small": 1_000, "large": 10_000, "cases": 2_000, "fixes": 1_000_000, "repeats": 11,
+                 "arrivals": 200, "burst_s": 10.0}
     def urls() -> list[str]:  # a fresh SQLite file per size; the PostgreSQL database is wiped by each build
         return ([f"sqlite:///{Path(tempfile.mkdtemp(prefix='field-api-bench-')) / 'live.sqlite3'}"]
                 + ([postgres_url] if postgres_url else []))
@@ -240,13 +286,17 @@ def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = No
     rows = []
     for r in results:
         for v in r["views"]:
+            shared = v["shared"]
             rows.append([r["database"], f"{r['stored_fixes']:,}", v["surveyors"], v["answer"]["features"].get("case", 0),
-                         round(v["p50_ms"], 1), round(v["gcj02_p50_ms"], 1), round(v["baseline_p50_ms"], 1),
-                         v["baseline_p50_ms"] / v["p50_ms"], f"{v['answer']['bytes'] / 1e6:.2f}",
-                         " ".join(f"{x:.1f}" for x in v["load_average"])])
-    print(common.table("GET /api/v1/live/map (whole request, p50) vs latest positions from the fix history",
-                       ["database", "stored fixes", "surveyors", "cases", "p50 ms", "gcj02 p50 ms",
-                        "history baseline p50 ms", "baseline / map", "MB", "load 1/5/15"], rows))
+                         round(v["p50_ms"], 1), round(v["gcj02_p50_ms"], 1),
+                         f"{shared['arrivals']}/{shared['burst_s']:g}s", shared["builds"],
+                         round(shared["p50_ms"], 1), round(shared["p99_ms"], 1), round(v["baseline_p50_ms"], 1),
+                         v["baseline_p50_ms"] / v["p50_ms"], v["baseline_p50_ms"] / shared["p50_ms"],
+                         f"{v['answer']['bytes'] / 1e6:.2f}", " ".join(f"{x:.1f}" for x in v["load_average"])])
+    print(common.table("GET /api/v1/live/map (whole request) vs latest positions from the fix history",
+                       ["database", "stored fixes", "surveyors", "cases", "built p50 ms", "gcj02 built p50 ms",
+                        "shared: asked", "builds", "shared p50 ms", "shared p99 ms", "history baseline p50 ms",
+                        "baseline / built", "baseline / shared", "MB", "load 1/5/15"], rows))
     result = {"sizes": {**sizes, "fixes": counts}, "results": results}
     path = common.write_result("live_map" + ("_quick" if quick or smoke else ""), result)
     print(f"  written to {common.shown(path)}")
