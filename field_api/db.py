@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import sqlite3
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -63,6 +65,9 @@ def end_reading(session: Session) -> None:
         session.commit()
 
 
+BUSY_TIMEOUT_S = 10.0
+
+
 def configure_engine(engine: Engine, *, write_intent) -> None:
     """Tune an engine for concurrent use: SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
     if engine.dialect.name != "sqlite":
@@ -75,12 +80,44 @@ def configure_engine(engine: Engine, *, write_intent) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    # SQLite lets one writer in at a time and makes the others poll, sleeping up to 100 ms between tries.
+    # A process's threads queue for the write lock here instead, each let in as soon as the last one ends;
+    # only writers of other processes still meet SQLite's polling.
+    writer = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A writer takes the write lock up front, so two writers queue on the busy
         # timeout instead of failing when one upgrades a read snapshot.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent() else "BEGIN")
+        if not write_intent():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not writer.acquire(timeout=BUSY_TIMEOUT_S):
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        connection.info[_WRITING] = writer
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_writing(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        _end_writing(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):  # a transaction the pool rolled back, or a connection closed
+        _end_writing(record.info)
+
+
+_WRITING = "field_api.writing"
+
+
+def _end_writing(info: dict) -> None:
+    if (writer := info.pop(_WRITING, None)) is not None:
+        writer.release()
