@@ -104,8 +104,8 @@ def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, no
 def _near_fence(dispatch: sa.Row, fixes: Sequence[tuple[datetime, float, float]], now: datetime) -> bool:
     # Only a fix within the leave radius can start, extend or confirm a stay (one outside it only ends
     # stays), so new fixes that all stay outside cannot prove an arrival; haversine bounds, geodesic decides.
-    until = dispatch.closed_at or now
-    inside = [(lat, lon) for at, lat, lon in fixes if dispatch.dispatched_at <= at <= until]
+    start, until = dispatch.dispatched_at, dispatch.closed_at or now  # a Row's attribute costs a call
+    inside = [(lat, lon) for at, lat, lon in fixes if start <= at <= until]
     if not inside:
         return False
     lats, lons = zip(*inside)
