@@ -287,7 +287,8 @@ def main(quick: bool = False, smoke: bool = False, postgres_url: str | None = No
     for r in results:
         for v in r["views"]:
             shared = v["shared"]
-            rows.append([r["database"], f"{r['stored_fixes']:,}", v["surveyors"], v["answer"]["features"].get("case", 0),
+            rows.append([r["database"], f"{r['stored_fixes']:,}", v["surveyors"],
+                         v["answer"]["features"].get("case", 0),
                          round(v["p50_ms"], 1), round(v["gcj02_p50_ms"], 1),
                          f"{shared['arrivals']}/{shared['burst_s']:g}s", shared["builds"],
                          round(shared["p50_ms"], 1), round(shared["p99_ms"], 1), round(v["baseline_p50_ms"], 1),

@@ -82,3 +82,20 @@ def within_radii_many(lat, lon, lats, lons, *radii_m) -> tuple[np.ndarray, ...]:
 def within_radius_many(lat, lon, lats, lons, radius_m) -> np.ndarray:
     """Tell per point whether its geodesic distance from (lat, lon) is at most radius_m."""
     return within_radii_many(lat, lon, lats, lons, radius_m)[0]
+
+
+def any_within_radius(lat: float, lon: float, lats, lons, radius_m: float) -> bool:
+    """Tell whether any point's geodesic distance from (lat, lon) is at most radius_m.
+
+    Equal to `within_radius_many(...).any()`, but a point haversine places clearly inside answers at once,
+    and the geodesic runs only for the points in the band, nearest first, until one is inside.
+    """
+    h = haversine_many_m(lat, lon, lats, lons)
+    band = radius_m * _BAND_RELATIVE + _BAND_ABSOLUTE_M
+    if h.size == 0 or h.min() > radius_m + band:
+        return False
+    if h.min() < radius_m - band:
+        return True
+    unsure = np.flatnonzero(np.abs(h - radius_m) <= band)
+    lats, lons = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
+    return any(geodesic_m(lat, lon, lats[i], lons[i]) <= radius_m for i in unsure[np.argsort(h[unsure])])

@@ -18,7 +18,7 @@ from field_api.dispatch.service import TimelineEntry, record_fix_arrival
 from field_api.tracking.models import Fix as StoredFix
 from field_api.tracking.models import LatestPosition
 from geo.arrival import ArrivalFence, EventKind, evaluate_arrival, projected_arrival
-from geo.distance import within_radius_many
+from geo.distance import any_within_radius
 from geo.fixes import Fix
 from geo.zones import Coverage
 
@@ -109,8 +109,7 @@ def _near_fence(dispatch: sa.Row, fixes: Sequence[tuple[datetime, float, float]]
     if not inside:
         return False
     lats, lons = zip(*inside)
-    return bool(within_radius_many(dispatch.fence_lat, dispatch.fence_lon, lats, lons,
-                                   dispatch.leave_radius_m).any())
+    return any_within_radius(dispatch.fence_lat, dispatch.fence_lon, lats, lons, dispatch.leave_radius_m)
 
 
 def fence_events(session: Session, dispatch: Dispatch) -> list:

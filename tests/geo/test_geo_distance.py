@@ -9,6 +9,7 @@ from geopy.distance import geodesic
 import geo.distance as distance
 from geo.distance import (
     EARTH_RADIUS_M,
+    any_within_radius,
     geodesic_m,
     geodesic_many_m,
     haversine_m,
@@ -78,6 +79,20 @@ def test_within_radius_is_identical_to_all_geodesic_near_the_radius(lat, lon, ra
     assert 0 < truth.sum() < truth.size  # both answers occur
     assert np.array_equal(within_radius_many(lat, lon, lats, lons, radius_m), truth)
     assert [within_radius(lat, lon, a, b, radius_m) for a, b in zip(lats, lons)] == truth.tolist()
+
+
+def test_any_within_radius_answers_as_the_all_geodesic_reference_for_every_group_of_points():
+    lat, lon, radius_m = 22.54, 114.05, 300.0
+    lats, lons = _points_near_radius(lat, lon, radius_m, 1500, seed=5)
+    inside = np.array([geodesic_m(lat, lon, a, b) <= radius_m for a, b in zip(lats, lons)])
+    rng = np.random.default_rng(5)
+    groups = [rng.choice(lats.size, size=rng.integers(1, 6), replace=False) for _ in range(400)]
+    groups += [np.flatnonzero(~inside)[:200], np.flatnonzero(inside)[:1], np.array([], dtype=int)]
+    answers = [any_within_radius(lat, lon, lats[g], lons[g], radius_m) for g in groups]
+    assert answers == [bool(inside[g].any()) for g in groups]
+    assert True in answers and False in answers
+    assert any_within_radius(lat, lon, [lat + 0.1], [lon], radius_m) is False
+    assert any_within_radius(lat, lon, [lat], [lon], radius_m) is True
 
 
 def test_a_point_exactly_at_the_radius_counts_as_within():
