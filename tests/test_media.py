@@ -112,9 +112,27 @@ def test_a_rotated_jpeg_is_re_encoded_upright_without_its_metadata(tmp_path):
     assert shown.size == (48, 64) and len(shown.getexif()) == 0
 
 
+@pytest.mark.parametrize("options", [{}, {"progressive": True}, {"restart_marker_blocks": 2},
+                                     {"restart_marker_rows": 1, "progressive": True}])
+def test_stripping_keeps_every_scan_whole_with_its_stuffed_bytes_and_restart_markers(options):
+    import numpy as np
+
+    noise = np.random.default_rng(1).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise, "RGB").save(buffer, format="JPEG", quality=95, exif=Image.Exif().tobytes(), **options)
+    original = buffer.getvalue()
+    assert original.count(b"\xff\x00") > 10  # stuffed bytes in the entropy-coded data
+    stripped = jpeg_without_metadata(original)
+    assert stripped is not None and stripped.count(b"\xff\xda") == original.count(b"\xff\xda")
+    assert Image.open(io.BytesIO(stripped)).tobytes() == Image.open(io.BytesIO(original)).tobytes()
+    filled = original[:-2] + b"\xff\xff\xd9"  # a fill byte before the end marker stays in the scan
+    assert jpeg_without_metadata(filled) == stripped[:-2] + b"\xff\xff\xd9"
+
+
 def test_a_jpeg_that_does_not_parse_is_left_to_the_re_encoder():
     assert jpeg_without_metadata(b"\xff\xd8\xff\xe1\x00") is None
     assert jpeg_without_metadata(image_bytes("PNG")) is None
+    assert jpeg_without_metadata(image_bytes()[:-2]) is None  # its scan never ends
 
 
 def test_a_photo_is_inspected_and_its_thumbnail_made_from_one_decode(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import re
 import struct
 import warnings
 from dataclasses import dataclass
@@ -237,6 +238,8 @@ def without_metadata(path: str | Path) -> tuple[bytes, str]:
 
 _SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
+# A marker inside entropy-coded data: 0xFF then neither a stuffed 0x00, a restart 0xD0-0xD7 nor a fill 0xFF.
+_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
 def _kept_segment(marker: int, payload: bytes) -> bool:
@@ -279,18 +282,11 @@ def jpeg_without_metadata(data: bytes) -> bytes | None:
         end = i + length
         if marker == _SOS:
             # Entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor a restart.
-            j = end
-            while True:
-                j = data.find(b"\xff", j)
-                if j < 0 or j + 1 >= n:
-                    return None
-                following = data[j + 1]
-                if following == 0 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    j += 1 if following == 0xFF else 2
-                    continue
-                break
-            out.append(data[i - 2:j])
-            i = j
+            found = _NEXT_MARKER.search(data, end)
+            if found is None:
+                return None
+            out.append(data[i - 2:found.start()])
+            i = found.start()
             continue
         if _kept_segment(marker, payload):
             out.append(data[i - 2:end])
