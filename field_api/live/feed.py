@@ -13,6 +13,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import shapely.geometry
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -108,7 +109,9 @@ def _ms(instant: datetime) -> int:
 def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datum: Datum,
                       where: Iterable[Any], on_duty_only: bool = True) -> list[dict[str, Any]]:
     """Surveyors on duty (or on an open dispatch) at their kept latest positions, with state and dispatch."""
-    on_duty = sa.exists().where(DutyInterval.surveyor_id == User.id, DutyInterval.ended_at.is_(None))
+    # A surveyor has at most one open duty interval (uq_duty_interval_open): joined once, not probed twice.
+    duty = sa.orm.aliased(DutyInterval)
+    on_duty = duty.surveyor_id.is_not(None)
     query = (sa.select(User.id, User.display_name, Branch.code, on_duty,
                        LatestPosition.lat, LatestPosition.lon, LatestPosition.device_time,
                        LatestPosition.accuracy_m, LatestPosition.battery, LatestPosition.speed_mps,
@@ -117,6 +120,7 @@ def surveyor_features(session: Session, *, now: datetime, canonical: Datum, datu
              .join(Branch, Branch.id == User.branch_id)
              .outerjoin(LatestPosition, LatestPosition.surveyor_id == User.id)
              .outerjoin(Dispatch, sa.and_(Dispatch.surveyor_id == User.id, Dispatch.status == OPEN))
+             .outerjoin(duty, sa.and_(duty.surveyor_id == User.id, duty.ended_at.is_(None)))
              .where(User.role == Role.SURVEYOR, User.is_active, *where)
              .order_by(User.id))
     if on_duty_only:
@@ -217,8 +221,8 @@ def _points(lats: list[float | None], lons: list[float | None], canonical: Datum
         return points
     converted_lats, converted_lons = convert_many([lats[i] for i in located], [lons[i] for i in located],
                                                   canonical, datum)
-    for i, lat, lon in zip(located, converted_lats.tolist(), converted_lons.tolist()):
-        points[i] = [round(lon, 7), round(lat, 7)]
+    for i, lat, lon in zip(located, np.round(converted_lats, 7).tolist(), np.round(converted_lons, 7).tolist()):
+        points[i] = [lon, lat]
     return points
 
 
