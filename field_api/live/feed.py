@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely.geometry
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from field_api.accounts.models import Branch, Role, User
 from field_api.accounts.service import visible_branch
 from field_api.dispatch import clock
 from field_api.dispatch.models import Case, Dispatch, DispatchStatus
+from field_api.live.outbox_reader import latest_outbox_id
+from field_api.live.sharing import SharedMaps
 from field_api.tracking.models import DutyInterval, LatestPosition
 from field_api.zones.models import ServiceZones
 from geo.datum import Datum, convert_many
@@ -53,10 +56,16 @@ def snapshot(session: Session, *, actor: Actor, now: datetime, canonical: Datum,
                          branch_code=branch_code, with_zones=with_zones, cursor=cursor)
 
 
-def view_of(actor: Actor, *, datum: Datum, branch_code: str | None, with_zones: bool) -> tuple:
-    """What a map depends on besides the data: actors with equal views are shown the same map."""
-    scope = None if actor.sees_everything else actor.subtree
-    return scope, actor.branch_id, actor.role.is_field_staff, branch_code, datum, with_zones
+def shared_snapshot(session: Session, maps: SharedMaps, *, actor: Actor, now: datetime, canonical: Datum,
+                    datum: Datum, branch_code: str | None = None, with_zones: bool = False) -> bytes:
+    """`snapshot` encoded, shared with whoever asks for the same view while it is fresh (live.sharing)."""
+    cursor = latest_outbox_id(session)  # read first: the stream replays whatever commits after it
+    # What a map depends on besides the data: actors with equal views are shown the same map.
+    view = (None if actor.sees_everything else actor.subtree, actor.branch_id, actor.role.is_field_staff,
+            branch_code, datum, with_zones)
+    return maps.get(view, cursor=cursor, now=now, build=lambda: orjson.dumps(snapshot(
+        session, actor=actor, now=now, canonical=canonical, datum=datum, cursor=cursor, branch_code=branch_code,
+        with_zones=with_zones)))
 
 
 @contextmanager

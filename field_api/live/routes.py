@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from flask import Response, current_app, request
 from flask.views import MethodView
 
@@ -16,7 +15,6 @@ from field_api.accounts.models import Role
 from field_api.clock import current_clock
 from field_api.extensions import db
 from field_api.live import feed, tickets
-from field_api.live.outbox_reader import latest_outbox_id
 from field_api.live.stream import StreamRequest, events
 from geo.datum import Datum
 from schemas.geo import canonical_datum
@@ -79,14 +77,9 @@ class LiveMap(MethodView):
         The same view asked for within `FIELD_API_LIVE_MAP_SHARE_S` of another, with no change to a case or
         a dispatch since, is answered with the map built then (its `generated_at` says when).
         """
-        actor, now, datum = current_actor(), _now(), _datum(args)
-        branch_code, with_zones = args.get("branch"), args["zones"]
-        cursor = latest_outbox_id(db.session)  # read first: the stream replays whatever commits after it
-        body = current_app.extensions["live_maps"].get(
-            feed.view_of(actor, datum=datum, branch_code=branch_code, with_zones=with_zones), cursor=cursor, now=now,
-            build=lambda: orjson.dumps(feed.snapshot(db.session, actor=actor, now=now, canonical=canonical_datum.get(),
-                                                     datum=datum, branch_code=branch_code, with_zones=with_zones,
-                                                     cursor=cursor)))
+        body = feed.shared_snapshot(db.session, current_app.extensions["live_maps"], actor=current_actor(), now=_now(),
+                                    canonical=canonical_datum.get(), datum=_datum(args), branch_code=args.get("branch"),
+                                    with_zones=args["zones"])
         return Response(body, mimetype="application/geo+json")
 
 
