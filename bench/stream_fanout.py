@@ -7,6 +7,10 @@ the branch the phones belong to, opening `GET /api/v1/live/stream` with a single
 `POST /api/v1/live/tickets`, as a browser does; the clients are raw sockets read by one selector loop in
 a process of their own, so their CPU share can be reported.
 
+Two layouts per database: the streams on the same gunicorn workers as ingestion, and the streams on a
+gunicorn of their own (one worker), as the README's capacity plan deploys them (any process can serve
+any stream, Redis carries the events between them); both pools share this machine's 2 cores.
+
 Ingestion is bench/ingest_http.py's (the same fleet, loadgen and 500-fix batches) in four back-to-back
 phases, without the clients, with them, with them, without them (ABBA, so a drift of this shared
 machine's load hits both sides alike). Delivery latency is from the moment a batch's 200 answer reached
@@ -29,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -54,7 +59,7 @@ class Sizes:
     phones: int = 200
     batch: int = 500
     batches: int = 1
-    rounds: int = 2  # ABBA rounds: without, with, with, without, each phase `batches` batches per phone
+    rounds: int = 4  # ABBA rounds: without, with, with, without, each phase `batches` batches per phone
     warmup: int = 8
     processes: int = 2
     threads: int = 3
@@ -385,8 +390,18 @@ def _delivery(cycles: list[tuple[list[dict[str, Any]], dict[tuple[int, int], tup
     }
 
 
-def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path) -> dict[str, Any]:
-    """Seed, serve as deployed, and run the four phases on one database."""
+@contextmanager
+def _stream_pool(env: dict[str, str], threads: int, log: Path, *, apart: bool, ingestion: tuple[int, int]):
+    """Where the clients open their streams: the ingestion pool itself, or a gunicorn of its own (one worker)."""
+    if not apart:
+        yield ingestion
+        return
+    with common.gunicorn("wsgi:app", env, workers=1, threads=threads, log=log) as pool:
+        yield pool
+
+
+def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path, *, apart: bool = False) -> dict[str, Any]:
+    """Seed, serve as deployed, and run the four phases on one database (streams `apart` on their own pool)."""
     import redis
 
     from field_api.extensions import db
@@ -409,7 +424,8 @@ def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path) ->
            "FIELD_API_MEDIA_ROOT": str(workdir / "media"), "FIELD_API_MAP_TILES": ""}
     client = redis.Redis.from_url(REDIS_URL)
     meters = {"redis": int(client.info("server")["process_id"])}
-    out: dict[str, Any] = {"database": kind, "phones": sizes.phones, "batch": sizes.batch,
+    out: dict[str, Any] = {"database": f"{kind}, streams apart" if apart else kind, "streams_apart": apart,
+                           "phones": sizes.phones, "batch": sizes.batch,
                            "open_dispatches": sizes.phones,
                            "clients": sizes.clients, "seed_s": seed_s, "channel": channel}
     step = sizes.batch * sizes.batches
@@ -419,17 +435,20 @@ def run_database(kind: str, url: str, sizes: Sizes, workdir: Path, log: Path) ->
     threads = sizes.clients + 8  # every stream holds a thread; room for all on either worker, and for the phones
     try:
         with _Worker(env, log) as worker, \
-                common.gunicorn("wsgi:app", env, threads=threads, log=log) as (port, master):
+                common.gunicorn("wsgi:app", env, threads=4 if apart else threads, log=log) as (port, master), \
+                _stream_pool(env, threads, log, apart=apart, ingestion=(port, master)) as (stream_port, streams):
             meters["worker"] = worker.process.pid
+            if apart:
+                meters["streams"] = common.children(streams)[0]
             settling = time.perf_counter()
             worker.settle(sizes.settle_s)
             out["worker_settle_s"] = time.perf_counter() - settling
-            out["gunicorn_threads"] = threads
+            out["gunicorn_threads"] = 4 if apart else threads
             ingest_http._http(port, master, ingest_http.PATH, warm, t0, 50, 1, 80_000, sizes)
             for round_ in range(sizes.rounds):
                 first = 4 * round_ * step
                 phases.append(("without", _phase(port, master, people, t0, first, sizes, meters)))
-                readers = Readers(port, tokens, sizes.quiet_s)
+                readers = Readers(stream_port, tokens, sizes.quiet_s)
                 out["connect_s"].append(readers.connect_s)
                 meters["clients"] = readers.process.pid
                 time.sleep(sizes.quiet_s)  # the burst of ticket and stream requests is over
@@ -470,20 +489,20 @@ def report(results: list[dict[str, Any]]) -> str:
             cpu_per_1k = 1e6 * (os.cpu_count() or 1) * p["server_cpu_share"] * p["wall_s"] / max(p["accepted"], 1)
             rows.append([r["database"], label, round(p["fixes_per_s"]), round(p["p50_ms"]), round(p["p99_ms"]),
                          p["errors"], f"{p['server_cpu_share']:.0%}", round(cpu_per_1k), _share(p, "generator"),
-                         _share(p, "clients"), _share(p, "worker"), _share(p, "redis"), "-"])
+                         _share(p, "clients"), _share(p, "streams"), _share(p, "worker"), _share(p, "redis"), "-"])
         for key in ("without", "with"):
             p = r[key]
             versus = f"{-r['drop']:+.1%} fixes/s, {r['cpu_growth']:+.1%} CPU/fix" if key == "with" else "-"
             rows.append([r["database"], f"{key} clients (all)", round(p["fixes_per_s"]), round(p["p50_ms"]),
                          round(p["p99_ms"]), p["errors"], f"{p['server_cpu_share']:.0%}",
                          round(p["server_cpu_ms_per_1k"]), _share(p, "generator"), _share(p, "clients"),
-                         _share(p, "worker"), _share(p, "redis"), versus])
+                         _share(p, "streams"), _share(p, "worker"), _share(p, "redis"), versus])
     first = results[0]
     ingestion = common.table(
         f"Ingestion with and without {first['clients']} SSE clients (gunicorn 2 workers, Redis, "
         f"{first['phones']} phones x {first['batch']}-fix batches a phase)",
         ["db", "phase", "fixes/s", "p50 ms", "p99 ms", "errors", "server CPU", "server CPU ms/1k fixes",
-         "generator CPU", "clients CPU", "worker CPU", "redis CPU", "with vs without"], rows)
+         "generator CPU", "clients CPU", "stream pool CPU", "worker CPU", "redis CPU", "with vs without"], rows)
     rows = []
     for r in results:
         d = r["delivery"]
@@ -516,9 +535,11 @@ def main(*, quick: bool = False, smoke: bool = False, postgres_url: str | None =
     work = Path(workdir or tempfile.mkdtemp(prefix="field-api-bench-"))
     log = work / "server.log"
     results = []
-    if postgres_url:
-        results.append(run_database("postgresql", postgres_url, sizes, work, log))
-    results.append(run_database("sqlite", f"sqlite:///{work / 'bench.sqlite3'}", sizes, work, log))
+    databases = ([("postgresql", postgres_url)] if postgres_url else []) + [("sqlite", None)]
+    for kind, url in databases:
+        for apart in (False, True):
+            results.append(run_database(kind, url or f"sqlite:///{work / f'bench-{apart}.sqlite3'}", sizes, work, log,
+                                        apart=apart))
     print(report(results))
     result = {"sizes": sizes.__dict__, "redis": REDIS_URL, "results": results, "server_log": str(log)}
     path = common.write_result("stream_fanout" + ("_quick" if quick or smoke else ""), result)
