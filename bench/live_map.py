@@ -159,9 +159,10 @@ def build(url: str, *, small: int, large: int, cases: int, fixes: int) -> tuple[
     partitions.ensure_for_times_engine(engine, NOW - timedelta(seconds=EVERY_S * (per_surveyor + 1)), NOW)
     with engine.begin() as conn:
         _fill_fixes(conn, per_surveyor)
-    with engine.connect() as conn:
-        # Every table, as autovacuum would have by then: the planner needs the users', duty and dispatch counts.
-        conn.exec_driver_sql("ANALYZE")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Every table, as autovacuum would have by then: the planner needs the users', duty and dispatch counts,
+        # and PostgreSQL's index-only scans need the visibility map that a vacuum sets (SQLite has neither).
+        conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE")
         stored = conn.exec_driver_sql("SELECT count(*) FROM fix").scalar()
     timings["fill_s"] = time.perf_counter() - started
     return app, {"branches": branch, "stored_fixes": stored, **timings}
