@@ -40,6 +40,19 @@ def test_a_map_is_shared_within_the_window_for_the_same_outbox_position():
     assert maps.builds == 4
 
 
+def test_a_map_is_as_old_as_the_data_it_was_built_from():
+    tick = Monotonic()
+    maps = SharedMaps(1.0, monotonic=tick)
+
+    def slow_build() -> bytes:
+        tick.value += 0.6  # the build takes 0.6 s after reading its data
+        return b"map"
+
+    maps.get("SZ", cursor=1, now=NOW, build=slow_build)
+    tick.value += 0.5  # 1.1 s after its data was read, 0.5 s after it was done
+    assert maps.get("SZ", cursor=1, now=NOW, build=lambda: b"newer") == b"newer"
+
+
 def test_many_requests_for_one_view_wait_for_a_single_build():
     maps = SharedMaps(1.0)
     release = threading.Event()

@@ -28,7 +28,7 @@ MAX_VIEWS = 64  # a safety bound: maps expire after the share window, so only vi
 
 @dataclass(frozen=True)
 class SharedMap:
-    """A built map: the outbox position and the moments it was built at, and its encoded body."""
+    """A built map: the outbox position and the moments its build started at, and its encoded body."""
 
     cursor: int
     now: datetime
@@ -41,7 +41,6 @@ class SharedMaps:
 
     def __init__(self, share_s: float, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.share_s = share_s
-        self._window = timedelta(seconds=share_s)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._maps: OrderedDict[Hashable, SharedMap] = OrderedDict()
@@ -60,10 +59,16 @@ class SharedMaps:
             with self._lock:
                 if (shared := self._fresh(view, cursor, now)) is not None:
                     return shared.body
-            body = build()
+            started = self._monotonic()  # the map is as old as its data: read from here on
+            try:
+                body = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(view, None)
+                raise
             with self._lock:
                 self.builds += 1
-                self._keep(view, SharedMap(cursor, now, self._monotonic(), body))
+                self._keep(view, SharedMap(cursor, now, started, body))
                 self._building.pop(view, None)
             return body
 
@@ -76,7 +81,7 @@ class SharedMaps:
 
     def _young(self, shared: SharedMap, now: datetime) -> bool:
         return (self._monotonic() - shared.built_at < self.share_s
-                and shared.now <= now < shared.now + self._window)
+                and shared.now <= now < shared.now + timedelta(seconds=self.share_s))
 
     def _keep(self, view: Hashable, shared: SharedMap) -> None:
         self._maps[view] = shared
