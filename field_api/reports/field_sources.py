@@ -6,6 +6,7 @@ counts and the drill-down.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -129,59 +130,100 @@ def _later_earlier(dialect: str):
     return (sa.func.greatest, sa.func.least) if dialect == "postgresql" else (sa.func.max, sa.func.min)
 
 
-def roster_cover(session, windows: list[Window], now: datetime) -> tuple[int, int, int]:
-    """Minutes of the period, minutes no roster shift names a surveyor, and how many such gaps."""
-    dialect = session.get_bind().dialect.name
-    shifts = roster_shifts(dialect, windows, now)
-    return _uncovered(session, windows, now, sa.select(shifts.c.at.label("s"), shifts.c.ends_at.label("e")))
+Cover = tuple[int, int, int]  # minutes of the period, minutes not covered, gaps
 
 
-def duty_cover(session, windows: list[Window], now: datetime) -> tuple[int, int, int]:
-    """Minutes of the period, minutes no rostered surveyor had switched on duty, and how many such gaps.
+def roster_cover(session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Cover]:
+    """Per group of branches: minutes of the period, minutes no roster shift names a surveyor, how many gaps."""
+    def shifts(branch_ids: list[int], start: datetime, end: datetime) -> sa.Select:
+        named = sa.exists().where(RosterSurveyor.shift_id == RosterShift.id)
+        return (sa.select(RosterShift.branch_id.label("branch_id"), RosterShift.starts_at.label("s"),
+                          RosterShift.ends_at.label("e"))
+                .where(RosterShift.branch_id.in_(branch_ids), RosterShift.starts_at < instant(end),
+                       RosterShift.ends_at > instant(start), named))
 
-    On duty is what the board calls it: named on a shift of the roster and switched on themselves.
-    """
-    dialect = session.get_bind().dialect.name
-    start, end = _roster_bounds(windows, now)
-    later, earlier = _later_earlier(dialect)
+    return _uncovered(session, groups, now, shifts)
+
+
+def duty_cover(session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Cover]:
+    """Per group of branches: minutes of the period, minutes no rostered surveyor had switched on duty, how many
+    gaps. On duty is what the board calls it: named on a shift of the roster and switched on themselves."""
+    later, earlier = _later_earlier(session.get_bind().dialect.name)
     duty_end = sa.func.coalesce(DutyInterval.ended_at, instant(now))
-    both = (sa.select(later(RosterShift.starts_at, DutyInterval.started_at).label("s"),
-                      earlier(RosterShift.ends_at, duty_end).label("e"))
-            .select_from(RosterShift)
-            .join(RosterSurveyor, RosterSurveyor.shift_id == RosterShift.id)
-            .join(DutyInterval, DutyInterval.surveyor_id == RosterSurveyor.surveyor_id)
-            .where(RosterShift.branch_id.in_([w.branch_id for w in windows]), RosterShift.starts_at < instant(end),
-                   RosterShift.ends_at > instant(start), DutyInterval.started_at < RosterShift.ends_at,
-                   duty_end > RosterShift.starts_at))
-    return _uncovered(session, windows, now, both)
+
+    def on_duty(branch_ids: list[int], start: datetime, end: datetime) -> sa.Select:
+        return (sa.select(RosterShift.branch_id.label("branch_id"),
+                          later(RosterShift.starts_at, DutyInterval.started_at).label("s"),
+                          earlier(RosterShift.ends_at, duty_end).label("e"))
+                .select_from(RosterShift)
+                .join(RosterSurveyor, RosterSurveyor.shift_id == RosterShift.id)
+                .join(DutyInterval, DutyInterval.surveyor_id == RosterSurveyor.surveyor_id)
+                .where(RosterShift.branch_id.in_(branch_ids), RosterShift.starts_at < instant(end),
+                       RosterShift.ends_at > instant(start), DutyInterval.started_at < RosterShift.ends_at,
+                       duty_end > RosterShift.starts_at))
+
+    return _uncovered(session, groups, now, on_duty)
 
 
-def _uncovered(session, windows: list[Window], now: datetime, intervals: sa.Select) -> tuple[int, int, int]:
-    """Minutes of the period, minutes no interval covers, and the number of gaps: islands of intervals in SQL."""
+def _uncovered(session, groups: dict[Hashable, list[Window]], now: datetime,
+               intervals: Callable[[list[int], datetime, datetime], sa.Select]) -> dict[Hashable, Cover]:
+    """Per group, the period's minutes, those no interval of its branches covers, and the gaps between.
+
+    A group's period is its first branch's, up to now. The islands of overlapping intervals are found in SQL,
+    for all the groups with the same period in one query (the intervals joined to the groups' branches).
+    """
+    out: dict[Hashable, Cover] = {}
+    by_period: dict[tuple[datetime, datetime], dict[Hashable, list[int]]] = {}
+    for key, windows in groups.items():
+        start, end = _roster_bounds(windows, now)
+        total = int((end - start).total_seconds() // 60)
+        if total <= 0:
+            out[key] = (total, 0, 0)
+        else:
+            by_period.setdefault((start, end), {})[key] = sorted({w.branch_id for w in windows})
+    for (start, end), members in by_period.items():
+        total = int((end - start).total_seconds() // 60)
+        keys = list(members)
+        found = _islands(session, start, end, intervals, [members[key] for key in keys])
+        for number, key in enumerate(keys):
+            if number not in found:
+                out[key] = (total, total, 1)
+                continue
+            covered_s, count, first_start, last_end = found[number]
+            uncovered = total - int(round(float(covered_s) / 60.0))
+            gaps = count + 1 - (_aware(first_start) <= start) - (_aware(last_end) >= end)
+            out[key] = (total, max(uncovered, 0), gaps)
+    return out
+
+
+def _islands(session, start: datetime, end: datetime,
+             intervals: Callable[[list[int], datetime, datetime], sa.Select],
+             groups: list[list[int]]) -> dict[int, tuple[float, int, datetime, datetime]]:
+    """Per group (numbered in order) with any interval in [start, end): the seconds its islands cover, how many
+    islands, the first island's start and the last one's end."""
     dialect = session.get_bind().dialect.name
-    start, end = _roster_bounds(windows, now)
-    total = int((end - start).total_seconds() // 60)
-    if not windows or total <= 0:
-        return total, 0, 0
-    given = intervals.subquery("given")
     later, earlier = _later_earlier(dialect)
-    clipped = sa.select(later(given.c.s, instant(start)).label("s"), earlier(given.c.e, instant(end)).label("e")) \
-        .where(given.c.s < instant(end), given.c.e > instant(start), given.c.e > given.c.s).subquery("clipped")
-    reach = sa.func.max(clipped.c.e).over(order_by=(clipped.c.s, clipped.c.e), rows=(None, -1))
-    ordered = sa.select(clipped.c.s, clipped.c.e, reach.label("reach")).subquery("ordered")
+    membership = sa.values(sa.column("grp", sa.Integer), sa.column("branch_id", sa.Integer), name="membership").data(
+        [(number, branch_id) for number, branch_ids in enumerate(groups) for branch_id in branch_ids]).cte("membership")
+    given = intervals(sorted({b for branch_ids in groups for b in branch_ids}), start, end).subquery("given")
+    clipped = (sa.select(membership.c.grp, later(given.c.s, instant(start)).label("s"),
+                         earlier(given.c.e, instant(end)).label("e"))
+               .select_from(given.join(membership, membership.c.branch_id == given.c.branch_id))
+               .where(given.c.s < instant(end), given.c.e > instant(start), given.c.e > given.c.s)
+               .subquery("clipped"))
+    in_order = {"partition_by": clipped.c.grp, "order_by": (clipped.c.s, clipped.c.e)}
+    reach = sa.func.max(clipped.c.e).over(**in_order, rows=(None, -1))
+    ordered = sa.select(clipped.c.grp, clipped.c.s, clipped.c.e, reach.label("reach")).subquery("ordered")
     opens = sa.case((sa.or_(ordered.c.reach.is_(None), ordered.c.s > ordered.c.reach), 1), else_=0)
-    numbered = sa.select(ordered.c.s, ordered.c.e, sa.func.sum(opens).over(
-        order_by=(ordered.c.s, ordered.c.e), rows=(None, 0)).label("island")).subquery("numbered")
-    islands = sa.select(sa.func.min(numbered.c.s).label("s"), sa.func.max(numbered.c.e).label("e")) \
-        .group_by(numbered.c.island).subquery("islands")
-    covered_s, count, first_start, last_end = session.execute(sa.select(
-        sa.func.coalesce(sa.func.sum(seconds_between(dialect, islands.c.e, islands.c.s)), 0),
-        sa.func.count(), sa.func.min(islands.c.s), sa.func.max(islands.c.e))).one()
-    uncovered = total - int(round(float(covered_s) / 60.0))
-    if not count:
-        return total, total, 1
-    gaps = count + 1 - (_aware(first_start) <= start) - (_aware(last_end) >= end)
-    return total, max(uncovered, 0), gaps
+    numbered = sa.select(ordered.c.grp, ordered.c.s, ordered.c.e, sa.func.sum(opens).over(
+        partition_by=ordered.c.grp, order_by=(ordered.c.s, ordered.c.e), rows=(None, 0)).label("island")
+    ).subquery("numbered")
+    islands = (sa.select(numbered.c.grp, sa.func.min(numbered.c.s).label("s"), sa.func.max(numbered.c.e).label("e"))
+               .group_by(numbered.c.grp, numbered.c.island).subquery("islands"))
+    rows = session.execute(sa.select(
+        islands.c.grp, sa.func.coalesce(sa.func.sum(seconds_between(dialect, islands.c.e, islands.c.s)), 0),
+        sa.func.count(), sa.func.min(islands.c.s), sa.func.max(islands.c.e)).group_by(islands.c.grp))
+    return {grp: (covered_s, count, first, last) for grp, covered_s, count, first, last in rows}
 
 
 def _aware(value) -> datetime:

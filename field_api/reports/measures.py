@@ -21,6 +21,7 @@ from field_api.reports import field_sources, sources
 from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
 
 Condition = Callable[[Any], sa.ColumnElement[bool]]
+Computed = tuple[int, int, dict[str, int]]  # a computed measure's numerator, denominator and details
 SURVEYORS, SALESPEOPLE, CLAIM_FORMS = "surveyors", "salespeople", "claim_forms"
 CAUSES = tuple(c.value for c in ExcuseCause)
 SOURCES: dict[str, Callable[[str, list[Window], datetime], sa.Subquery]] = {
@@ -62,7 +63,8 @@ class Measure:
     cause_column: str | None = None
     duration_column: str | None = None
     shares: bool = False
-    computed: Callable[[Session, list[Window], datetime], tuple[int, int, dict[str, int]]] | None = None
+    # Numbers no row-wise condition gives (covered minutes), for every group of branches at once.
+    computed: Callable[[Session, dict[Hashable, list[Window]], datetime], dict[Hashable, Computed]] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,14 +179,14 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 
-def _roster_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
-    total, uncovered, gaps = field_sources.roster_cover(session, windows, now)
-    return uncovered, total, {"gaps": gaps}
+def _roster_gaps(session: Session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Computed]:
+    return {key: (uncovered, total, {"gaps": gaps})
+            for key, (total, uncovered, gaps) in field_sources.roster_cover(session, groups, now).items()}
 
 
-def _duty_gaps(session: Session, windows: list[Window], now: datetime) -> tuple[int, int, dict[str, int]]:
-    total, uncovered, gaps = field_sources.duty_cover(session, windows, now)
-    return uncovered, total, {"gaps": gaps}
+def _duty_gaps(session: Session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Computed]:
+    return {key: (uncovered, total, {"gaps": gaps})
+            for key, (total, uncovered, gaps) in field_sources.duty_cover(session, groups, now).items()}
 
 
 def _missing(code: str) -> Condition:
@@ -286,8 +288,7 @@ def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: 
     for name, build in SOURCES.items():
         of_source = [m for m in MEASURES if m.source == name]
         for m in (m for m in of_source if m.computed is not None):
-            for key, group in groups.items():
-                numerator, denominator, details = m.computed(session, group, now)
+            for key, (numerator, denominator, details) in m.computed(session, groups, now).items():
                 results[key][m.key] = Result(m, numerator=numerator, denominator=denominator, details=details)
         counted = [m for m in of_source if m.computed is None and m.kind != "duration"]
         timed = [m for m in of_source if m.computed is None and m.kind == "duration"]
