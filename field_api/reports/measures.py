@@ -179,14 +179,13 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 
-def _roster_gaps(session: Session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Computed]:
-    return {key: (uncovered, total, {"gaps": gaps})
-            for key, (total, uncovered, gaps) in field_sources.roster_cover(session, groups, now).items()}
+def _gaps(cover: Callable[[Session, dict[Hashable, list[Window]], datetime], dict[Hashable, field_sources.Cover]]):
+    """A cover of the period (field_sources) as a computed measure: minutes uncovered of all, and the gaps."""
+    def computed(session: Session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Computed]:
+        return {key: (uncovered, total, {"gaps": gaps})
+                for key, (total, uncovered, gaps) in cover(session, groups, now).items()}
 
-
-def _duty_gaps(session: Session, groups: dict[Hashable, list[Window]], now: datetime) -> dict[Hashable, Computed]:
-    return {key: (uncovered, total, {"gaps": gaps})
-            for key, (total, uncovered, gaps) in field_sources.duty_cover(session, groups, now).items()}
+    return computed
 
 
 def _missing(code: str) -> Condition:
@@ -195,9 +194,9 @@ def _missing(code: str) -> Condition:
 
 FIELD_MEASURES: tuple[Measure, ...] = (
     Measure("roster_minutes_without_surveyor", "Roster: minutes with no surveyor on a shift (7×24)", "C2",
-            SURVEYORS, "roster_shifts", target=0.0, computed=_roster_gaps),
+            SURVEYORS, "roster_shifts", target=0.0, computed=_gaps(field_sources.roster_cover)),
     Measure("minutes_without_surveyor_on_duty", "Minutes with no rostered surveyor switched on duty", "C2",
-            SURVEYORS, "roster_shifts", target=0.0, computed=_duty_gaps),
+            SURVEYORS, "roster_shifts", target=0.0, computed=_gaps(field_sources.duty_cover)),
     Measure("care_callbacks_reached", "Care callbacks that reached the customer", "C7", SURVEYORS, "follow_ups",
             denominator=_outcome_is("status", "reached", "unable_to_contact"),
             numerator=_outcome_is("status", "reached"),
