@@ -16,6 +16,11 @@ _BAND_RELATIVE = 0.006
 _BAND_ABSOLUTE_M = 1.0
 
 
+def _band(radius_m):
+    """Half the width of the band around a radius where haversine cannot tell inside from outside."""
+    return radius_m * _BAND_RELATIVE + _BAND_ABSOLUTE_M
+
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the great-circle distance in metres on a sphere of the mean Earth radius."""
     phi1 = math.radians(lat1)
@@ -56,7 +61,7 @@ def geodesic_many_m(lat, lon, lats, lons) -> np.ndarray:
 def within_radius(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:
     """Tell whether the geodesic distance is at most radius_m, calling geodesic only when haversine can't tell."""
     h = haversine_m(lat1, lon1, lat2, lon2)
-    band = radius_m * _BAND_RELATIVE + _BAND_ABSOLUTE_M
+    band = _band(radius_m)
     if h < radius_m - band:
         return True
     if h > radius_m + band:
@@ -71,7 +76,7 @@ def within_radii_many(lat, lon, lats, lons, *radii_m) -> tuple[np.ndarray, ...]:
     radii = [np.broadcast_to(np.asarray(r, dtype=float), h.shape) for r in radii_m]
     unsure = np.zeros(h.shape, dtype=bool)
     for r in radii:
-        unsure |= np.abs(h - r) <= r * _BAND_RELATIVE + _BAND_ABSOLUTE_M
+        unsure |= np.abs(h - r) <= _band(r)
     # Within the bands, the geodesic replaces haversine, so every answer equals an all-geodesic one.
     exact = h.copy()
     for i in zip(*np.nonzero(unsure)):
@@ -91,10 +96,12 @@ def any_within_radius(lat: float, lon: float, lats, lons, radius_m: float) -> bo
     and the geodesic runs only for the points in the band, nearest first, until one is inside.
     """
     h = haversine_many_m(lat, lon, lats, lons)
-    band = radius_m * _BAND_RELATIVE + _BAND_ABSOLUTE_M
-    if h.size == 0 or h.min() > radius_m + band:
+    if h.size == 0:
         return False
-    if h.min() < radius_m - band:
+    band, nearest = _band(radius_m), h.min()
+    if nearest > radius_m + band:
+        return False
+    if nearest < radius_m - band:
         return True
     unsure = np.flatnonzero(np.abs(h - radius_m) <= band)
     lats, lons = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)

@@ -17,8 +17,8 @@ from field_api.board.models import CallbackAttempt, FollowUp, RosterShift, Roste
 from field_api.claims.attachments import FAR_FROM_SITE
 from field_api.claims.models import AttachmentKind, ClaimAttachment, ClaimForm
 from field_api.dispatch.models import Case, Dispatch
-from field_api.reports.sources import (MET, MISSED, Window, arrival_outcome, holds_the_clocks, in_windows, instant,
-                                       seconds_between)
+from field_api.reports.sources import (MET, MISSED, Window, arrival_outcome, group_membership, holds_the_clocks,
+                                       in_windows, instant, seconds_between)
 from field_api.tracking.models import DutyInterval
 
 PHOTO_KINDS = [k for k in AttachmentKind if k.is_photo]
@@ -176,13 +176,12 @@ def _uncovered(session, groups: dict[Hashable, list[Window]], now: datetime,
     by_period: dict[tuple[datetime, datetime], dict[Hashable, list[int]]] = {}
     for key, windows in groups.items():
         start, end = _roster_bounds(windows, now)
-        total = int((end - start).total_seconds() // 60)
-        if total <= 0:
+        if (total := _minutes(start, end)) <= 0:
             out[key] = (total, 0, 0)
         else:
             by_period.setdefault((start, end), {})[key] = sorted({w.branch_id for w in windows})
     for (start, end), members in by_period.items():
-        total = int((end - start).total_seconds() // 60)
+        total = _minutes(start, end)
         keys = list(members)
         found = _islands(session, start, end, intervals, [members[key] for key in keys])
         for number, key in enumerate(keys):
@@ -196,6 +195,10 @@ def _uncovered(session, groups: dict[Hashable, list[Window]], now: datetime,
     return out
 
 
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
 def _islands(session, start: datetime, end: datetime,
              intervals: Callable[[list[int], datetime, datetime], sa.Select],
              groups: list[list[int]]) -> dict[int, tuple[float, int, datetime, datetime]]:
@@ -203,8 +206,7 @@ def _islands(session, start: datetime, end: datetime,
     islands, the first island's start and the last one's end."""
     dialect = session.get_bind().dialect.name
     later, earlier = _later_earlier(dialect)
-    membership = sa.values(sa.column("grp", sa.Integer), sa.column("branch_id", sa.Integer), name="membership").data(
-        [(number, branch_id) for number, branch_ids in enumerate(groups) for branch_id in branch_ids]).cte("membership")
+    membership = group_membership(groups)
     given = intervals(sorted({b for branch_ids in groups for b in branch_ids}), start, end).subquery("given")
     clipped = (sa.select(membership.c.grp, later(given.c.s, instant(start)).label("s"),
                          earlier(given.c.e, instant(end)).label("e"))

@@ -18,7 +18,7 @@ from sqlalchemy.sql import visitors
 from field_api.claims.completeness import REQUIREMENTS
 from field_api.dispatch.models import ExcuseCause, Line
 from field_api.reports import field_sources, sources
-from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window
+from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window, group_membership
 
 Condition = Callable[[Any], sa.ColumnElement[bool]]
 Computed = tuple[int, int, dict[str, int]]  # a computed measure's numerator, denominator and details
@@ -375,8 +375,7 @@ def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, time
     durations = sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])).label(m.key) for m in timed)
                           ).where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))
     durations = durations.cte("durations").prefix_with("MATERIALIZED")
-    membership = sa.values(sa.column("grp", sa.Integer), sa.column("branch_id", sa.Integer), name="membership").data(
-        [(number, branch_id) for number, branch_ids in enumerate(groups) for branch_id in branch_ids]).cte("membership")
+    membership = group_membership(groups)
     rows = (sa.select(membership.c.grp, *(durations.c[m.key] for m in timed))
             .select_from(durations.join(membership, membership.c.branch_id == durations.c.branch_id))
             .subquery("timed"))

@@ -47,6 +47,16 @@ def in_windows(branch_column, instant_column, windows: list[Window]) -> sa.Colum
                     for (start, end), branch_ids in _branches_by(windows, lambda w: (w.start, w.end)).items()))
 
 
+def group_membership(groups: list[list[int]]) -> sa.CTE:
+    """Which group (numbered in order) each branch id is in, as a VALUES list to join rows to (grp, branch_id).
+
+    A VALUES list rather than a SELECT per membership: SQLite takes at most 500 terms in a compound SELECT.
+    """
+    return sa.values(sa.column("grp", sa.Integer), sa.column("branch_id", sa.Integer), name="membership").data(
+        [(number, branch_id) for number, branch_ids in enumerate(groups) for branch_id in branch_ids]
+    ).cte("membership")
+
+
 def _branches_by(windows: list[Window], key) -> dict:
     """The windows' branch ids grouped by a value of their window."""
     out: dict = {}
