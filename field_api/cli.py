@@ -17,7 +17,7 @@ from field_api.clock import current_clock
 from field_api.errors import DomainError
 from field_api.extensions import db
 from field_api.fleet.command import simulate
-from field_api.reports.command import report
+from field_api.reports.command import report, settle_report_days
 from field_api.tracking.commands import positions_cli
 from field_api.zones import service as zones
 from geo.datum import Datum
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(simulate)
     app.cli.add_command(positions_cli)
     app.cli.add_command(report)
+    app.cli.add_command(settle_report_days)
     app.cli.add_command(roster_cli)
 
 
@@ -130,16 +131,17 @@ def import_zones(path: str, branch_code: str, crs: str) -> None:
 @click.option("--once", is_flag=True, help="Run the jobs once and exit.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Run the background worker: clocks turn at-risk and missed on time (one worker holds the lease)."""
+    """Run the background worker: clocks turn at-risk and missed on time, report days settle (one holds the lease)."""
     from field_api.board.followups import extract_followups
     from field_api.dispatch.jobs import tick_clocks
     from field_api.live.relay import live_jobs
     from field_api.media.storage import media_jobs
+    from field_api.reports.settling import DaySettling
     from field_api.tracking.partitions import create_ahead
     from field_api.worker.service import run_forever, run_once
 
     jobs = [create_ahead, tick_clocks, extract_followups, *live_jobs(current_app.config),
-            *media_jobs(current_app.config)]
+            *media_jobs(current_app.config), DaySettling(current_app.config["REPORT_SETTLE_INTERVAL_S"])]
     clock = current_clock()
     if once:
         click.echo(f"{run_once(db.session, now=clock.now(), jobs=jobs)} clock changes")

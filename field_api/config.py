@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "FIX_MAX_ACCURACY_M": 100.0,
     "FIX_RETENTION_DAYS": 90,
     "WORKER_INTERVAL_S": 1.0,
+    "REPORT_SETTLE_INTERVAL_S": 600.0,
     "VISIT_DISTANCE_FLAG_M": 300,
     "THANK_YOU_LETTER_DAYS": 7,
     "DISPATCH_WAIT_MINUTES": 3,
@@ -64,6 +65,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         ZoneInfo(cfg["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"FIELD_API_TIMEZONE={cfg['TIMEZONE']!r} is not an IANA time zone") from exc
+
+    interval = cfg["REPORT_SETTLE_INTERVAL_S"]
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
+        raise ConfigError(f"FIELD_API_REPORT_SETTLE_INTERVAL_S={interval!r}: seconds, more than 0")
 
     if cfg["DATUM"] not in ("wgs84", "gcj02"):
         raise ConfigError(f"FIELD_API_DATUM={cfg['DATUM']!r}: the canonical datum is wgs84 or gcj02")

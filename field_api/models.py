@@ -10,6 +10,7 @@ from field_api.deployment.models import DeploymentSetting  # noqa: F401
 from field_api.dispatch.models import Case, Dispatch, DispatchEvent  # noqa: F401
 from field_api.live.models import StreamTicket  # noqa: F401
 from field_api.outbox.models import OutboxMessage  # noqa: F401
+from field_api.reports.models import SettledDay  # noqa: F401
 from field_api.tracking.models import Device, DutyInterval, Fix, LatestPosition  # noqa: F401
 from field_api.visits.models import (ChecklistItem, ChecklistVersion, ClientTask, Visit,  # noqa: F401
                                      VisitItemOutcome, VisitPhoto)

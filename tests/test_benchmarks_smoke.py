@@ -56,3 +56,7 @@ def test_every_benchmark_runs_in_smoke_mode_and_writes_its_results(tmp_path, wor
     if POSTGRES_URL:
         growth = json.loads((tmp_path / "partitions_quick.json").read_text())
         assert all(step["ingest"]["errors"] == 0 for step in growth["results"])
+    reports = json.loads((tmp_path / "reports_quick.json").read_text())
+    for database in reports["results"]:
+        assert database["settled_branch_days"] > 0
+        assert all(row["kept_numbers_compared"] == row["numbers_compared"] > 0 for row in database["reports"])

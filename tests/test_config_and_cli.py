@@ -108,3 +108,10 @@ def test_starting_with_another_datum_over_existing_data_is_refused(app):
 def test_an_unknown_canonical_datum_is_refused():
     with pytest.raises(ConfigError):
         create_app({"DATUM": "bd09", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.parametrize("value", ["0", "-5", '"often"'])
+def test_the_report_settling_interval_is_a_positive_number_of_seconds(monkeypatch, value):
+    monkeypatch.setenv("FIELD_API_REPORT_SETTLE_INTERVAL_S", value)
+    with pytest.raises(ConfigError, match="REPORT_SETTLE_INTERVAL_S"):
+        create_app({"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"})

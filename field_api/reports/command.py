@@ -36,3 +36,12 @@ def report(period: str | None, branch_code: str | None, out: Path) -> None:
         raise click.ClickException(f"{error.message}{detail}") from None
     for path in written:
         click.echo(str(path))
+
+
+@click.command("settle-report-days")
+@with_appcontext
+def settle_report_days() -> None:
+    """Keep the numbers of every settled report day now (the worker does it as days settle)."""
+    from field_api.reports.settling import settle
+
+    click.echo(f"{settle(db.session, current_clock().now())} branch days kept")

@@ -5,19 +5,22 @@ A rate states its numerator and denominator; a zero denominator is "n/a" (no rat
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
 from field_api.claims.completeness import REQUIREMENTS
 from field_api.dispatch.models import ExcuseCause, Line
-from field_api.reports import field_sources, sources
+from field_api.reports import field_sources, settled, sources
 from field_api.reports.sources import CANCELLED, EXCUSED, MET, MISSED, PENDING, Window, group_membership
 
 Condition = Callable[[Any], sa.ColumnElement[bool]]
@@ -293,9 +296,15 @@ def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: 
         timed = [m for m in of_source if m.computed is None and m.kind == "duration"]
         if not counted and not timed:
             continue
-        table = build(dialect, list(windows.values()), now)
+        kept = settled.Kept(rest=list(windows.values()))
+        if name in settled.SOURCES:
+            kept = settled.read(session, name, layout(session.get_bind().dialect, name).signature, kept.rest, now,
+                                len(timed))
+        table = build(dialect, kept.rest, now)
         if counted:
-            parts, by_branch = _counts_by_branch(session, table, counted)
+            parts, by_branch = counts_by_branch(session, table, counted)
+            if kept.counts:
+                _add_kept(by_branch, layout(session.get_bind().dialect, name).parts, kept)
             for key, branch_ids in members.items():
                 for m in counted:
                     total = dict.fromkeys(parts[m.key], 0)
@@ -304,7 +313,8 @@ def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: 
                             total[part] += value
                     results[key][m.key] = _counted_result(m, total)
         if timed:
-            ranked = _durations_by_group(session, dialect, table, timed, list(members.values()))
+            ranked = (_kept_durations_by_group(session, table, timed, list(members.values()), kept) if kept.days
+                      else _durations_by_group(session, dialect, table, timed, list(members.values())))
             for m in timed:
                 for number, key in enumerate(members):
                     results[key][m.key] = _duration_result(m, *ranked[m.key].get(number, (0, None, None)))
@@ -322,7 +332,7 @@ def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
     return parts
 
 
-def _counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
+def counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
                       ) -> tuple[dict[str, list[str]], dict[int, dict[str, dict[str, int]]]]:
     """The parts of each counted measure of a source, and every part's count per branch, in one scan.
 
@@ -380,6 +390,76 @@ def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, time
             .select_from(durations.join(membership, membership.c.branch_id == durations.c.branch_id))
             .subquery("timed"))
     return percentiles(session, dialect, rows, [m.key for m in timed])
+
+
+def durations_by_branch(session: Session, table: sa.Subquery, timed: list[Measure]
+                        ) -> dict[int, list[list[float]]]:
+    """Each duration's values per branch (a list per measure, in order), as they count."""
+    c = table.c
+    out: dict[int, list[list[float]]] = {}
+    for branch_id, *values in session.execute(
+            sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])) for m in timed))
+            .where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))):
+        got = out.setdefault(branch_id, [[] for _ in timed])
+        for values_of, value in zip(got, values):
+            if value is not None:
+                values_of.append(float(value))
+    return out
+
+
+def _kept_durations_by_group(session: Session, table: sa.Subquery, timed: list[Measure], groups: list[list[int]],
+                             kept: settled.Kept) -> dict[str, dict[int, tuple[int, float | None, float | None]]]:
+    """Count, median and p90 of each duration per group, over the kept days' values and the rest's records."""
+    raw = durations_by_branch(session, table, timed)
+    out: dict[str, dict[int, tuple[int, float | None, float | None]]] = {m.key: {} for m in timed}
+    for number, branch_ids in enumerate(groups):
+        for i, m in enumerate(timed):
+            values = [np.asarray(raw[b][i]) for b in branch_ids if b in raw]
+            values += [kept.durations[b][i] for b in branch_ids if b in kept.durations]
+            joined = np.concatenate(values) if values else np.empty(0)
+            if len(joined):
+                median, p90 = np.percentile(joined, [50, 90])  # linear: PostgreSQL's percentile_cont
+                out[m.key][number] = (len(joined), float(median), float(p90))
+    return out
+
+
+def _add_kept(by_branch: dict[int, dict[str, dict[str, int]]], parts: list[tuple[str, str]], kept: settled.Kept
+              ) -> None:
+    """Add the kept days' counts to the records' counts, per branch."""
+    for branch_id, vector in kept.counts.items():
+        got = by_branch.setdefault(branch_id, {})
+        for (key, part), value in zip(parts, vector.tolist()):
+            of_measure = got.setdefault(key, {})
+            of_measure[part] = of_measure.get(part, 0) + value
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a kept day of a source holds, in order, and a signature of the SQL that computes it."""
+
+    counted: list[Measure]
+    timed: list[Measure]
+    parts: list[tuple[str, str]]
+    signature: str
+
+
+@functools.cache
+def layout(dialect: sa.Dialect, source: str) -> Layout:
+    """A source's kept-day layout: its counted measures' parts, then its durations.
+
+    The signature hashes the compiled SQL of the source, of every part and of every duration, so a kept day
+    computed by other definitions (a changed rule, an added cause) is never read, and the worker replaces it.
+    """
+    of_source = [m for m in MEASURES if m.source == source and m.computed is None]
+    counted = [m for m in of_source if m.kind != "duration"]
+    timed = [m for m in of_source if m.kind == "duration"]
+    epoch = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    table = SOURCES[source](dialect.name, [Window(0, epoch, epoch, epoch.date(), epoch.date(), epoch.date())], epoch)
+    parts = [(m.key, part) for m in counted for part in _count_parts(m, table.c)]
+    columns = [sa.case((condition, 1)) for m in counted for condition in _count_parts(m, table.c).values()]
+    columns += [sa.case((m.applies(table.c), table.c[m.duration_column])) for m in timed]
+    compiled = str(sa.select(*columns).select_from(table).compile(dialect=dialect))
+    return Layout(counted, timed, parts, hashlib.sha256(compiled.encode()).hexdigest())
 
 
 def _duration_result(m: Measure, count: int, median: float | None, p90: float | None) -> Result:
