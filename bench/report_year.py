@@ -717,6 +717,10 @@ def _timed(repeats: int, run, budget_s: float = BUDGET_S) -> tuple[list[float], 
 
 def _report_numbers(app, code, period):
     """The numbers of the compliance report of `code` for `period`, as the service computes them."""
+    from field_api.access import Actor
+    from field_api.extensions import db
+    from field_api.reports import service
+
     with app.app_context():
         try:
             return report_numbers(service.compliance(db.session, actor=Actor.system("bench"), now=NOW,
@@ -727,9 +731,7 @@ def _report_numbers(app, code, period):
 
 def measure(url: str, sizes: Sizes) -> dict[str, Any]:
     """Build one database, then time every report, its HTTP GET and the baseline, and check their numbers."""
-    from field_api.access import Actor
     from field_api.extensions import db
-    from field_api.reports import service
     from field_api.reports.settling import settle
 
     app, built = build(url, sizes)
