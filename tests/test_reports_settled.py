@@ -1,5 +1,6 @@
 """Settled days: a report that reads the kept numbers of settled days says exactly what one over the records says,
-and any write to a case or a dispatch of a kept day drops that day's numbers."""
+and any write to a case, a dispatch, a visit, a checklist item or a follow-up of a kept day drops that day's
+numbers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from field_api.access import Actor
 from field_api.dispatch.models import Case, Dispatch, ExcuseCause
 from field_api.reports import measures, service, settled
 from field_api.reports.models import SettledDay
-from field_api.reports.settling import DaySettling, settle
+from field_api.reports.settling import LOCAL_DATE_OVER, DaySettling, settle
+from field_api.visits.models import ClientTask, Visit, VisitItemOutcome, VisitPhoto
 from tests.test_reports_numbers import NOW, assert_same, generated, recompute  # noqa: F401
 
 PERIODS = ("2026Q3", "2026", "2026-08-15..2026-10-10")
@@ -27,8 +29,11 @@ def numbers(session, period: str, now=NOW) -> list:
              r.details) for row in report.branches for r in row.own + row.rolled_up]
 
 
-def kept_days(session) -> set[tuple[int, object]]:
-    return set(session.execute(sa.select(SettledDay.branch_id, SettledDay.day)))
+def kept_days(session, source: str | None = "case_clocks") -> set[tuple]:
+    """The kept (branch, day) of a source, or (source, branch, day) of every source."""
+    if source is None:
+        return set(session.execute(sa.select(SettledDay.source, SettledDay.branch_id, SettledDay.day)))
+    return set(session.execute(sa.select(SettledDay.branch_id, SettledDay.day).where(SettledDay.source == source)))
 
 
 def day_of(case: Case) -> tuple[int, object]:
@@ -55,14 +60,19 @@ def test_a_report_over_kept_days_says_what_one_over_the_records_says(generated, 
 def test_the_report_reads_the_kept_days(generated, session):
     settle(session, NOW)
     before = numbers(session, "2026Q3")
-    timed = len(measures.layout(session.get_bind().dialect, "case_clocks").timed)
-    rows = session.execute(sa.select(SettledDay.branch_id, SettledDay.day, SettledDay.counts)).all()
-    for branch_id, day, counts in rows:  # every count doubled, no duration
-        doubled = np.frombuffer(counts, dtype=np.int64)[:-timed] * 2
-        session.execute(sa.update(SettledDay).where(SettledDay.branch_id == branch_id, SettledDay.day == day)
+    rows = session.execute(sa.select(SettledDay.source, SettledDay.branch_id, SettledDay.day, SettledDay.counts)).all()
+    assert {source for source, *_ in rows} == set(settled.SOURCES)
+    for source, branch_id, day, counts in rows:  # every count doubled, no duration
+        timed = len(measures.layout(session.get_bind().dialect, source).timed)
+        vector = np.frombuffer(counts, dtype=np.int64)
+        doubled = vector[:len(vector) - timed] * 2
+        session.execute(sa.update(SettledDay).where(SettledDay.source == source, SettledDay.branch_id == branch_id,
+                                                    SettledDay.day == day)
                         .values(counts=settled.encode(doubled.tolist() + [0] * timed, [])[0], durations=b""))
     session.commit()
-    assert numbers(session, "2026Q3") != before
+    doubled = numbers(session, "2026Q3")
+    changed = {key for (_, key, *a), (_, _, *b) in zip(before, doubled) if a != b}
+    assert {"contact_within_5_min", "visits", "business_card", "thank_you_letter"} <= changed
     # Numbers kept under another definition of the measures are never read, and the worker replaces them.
     session.execute(sa.update(SettledDay).values(signature="an earlier definition"))
     session.commit()
@@ -88,11 +98,11 @@ def test_a_day_is_kept_only_once_its_clocks_are_past_due(generated, session):
     assert before_due.days == len({d for b, d in kept_days(session) if b == case.branch_id}) - 1
 
 
-def _fresh_numbers(session, period: str) -> list:
+def _fresh_numbers(session, period: str, now=NOW) -> list:
     """The numbers with no kept day: from the records alone."""
     saved = session.execute(sa.select(SettledDay.__table__)).all()
     session.execute(sa.delete(SettledDay))
-    got = numbers(session, period)
+    got = numbers(session, period, now)
     session.rollback()
     assert len(session.execute(sa.select(SettledDay.__table__)).all()) == len(saved)
     return got
@@ -154,4 +164,55 @@ def test_a_day_with_a_write_in_flight_is_not_kept_until_it_commits(generated, se
 def test_the_command_keeps_every_settled_day(generated, runner, session, clock):
     result = runner.invoke(args=["settle-report-days"])
     assert result.exit_code == 0, result.output
-    assert int(result.output.split()[0]) == len(kept_days(session)) > 100
+    assert int(result.output.split()[0]) == len(kept_days(session, None)) > 100
+
+
+def test_a_local_date_is_kept_once_it_is_over_in_every_time_zone(generated, session):
+    settle(session, NOW)
+    last = max(d for s, _, d in kept_days(session, None) if settled.SOURCES[s] == settled.LOCAL_DATE)
+    assert last == (NOW - LOCAL_DATE_OVER).date() - timedelta(days=1)
+    # A follow-up due on a kept date is past due, as on any later day.
+    assert settle(session, NOW + timedelta(days=1)) > 0
+    assert numbers(session, "2026", NOW + timedelta(days=1)) == _fresh_numbers(session, "2026", NOW + timedelta(days=1))
+
+
+def kept_visit(session) -> Visit:
+    """A current visit of a kept date, with checklist items and a follow-up."""
+    kept = kept_days(session, "visits")
+    return next(v for v in session.scalars(sa.select(Visit).where(Visit.is_current.is_(True)).order_by(Visit.id))
+                if (v.branch_id, v.visit_date) in kept
+                and session.scalar(sa.select(sa.func.count()).where(ClientTask.visit_id == v.id))
+                and session.scalar(sa.select(sa.func.count()).where(VisitItemOutcome.visit_id == v.id)))
+
+
+@pytest.mark.parametrize("write", ["visit amended", "visit moved to another date", "item outcome changed",
+                                   "follow-up done", "visit with its items and follow-ups deleted"])
+def test_any_write_to_a_visit_an_item_or_a_follow_up_of_a_kept_date_drops_that_date(generated, session, write):
+    settle(session, NOW)
+    visit = kept_visit(session)
+    task = session.scalars(sa.select(ClientTask).where(ClientTask.visit_id == visit.id)).first()
+    of_visit = {("visits", visit.branch_id, visit.visit_date), ("visit_items", visit.branch_id, visit.visit_date)}
+    kept = kept_days(session, None)
+    if write == "visit amended":
+        session.execute(sa.update(Visit).where(Visit.id == visit.id).values(distance_m=(visit.distance_m or 0) + 900))
+        dropped = of_visit
+    elif write == "visit moved to another date":
+        moved = visit.visit_date - timedelta(days=9)
+        session.execute(sa.update(Visit).where(Visit.id == visit.id).values(visit_date=moved))
+        dropped = of_visit | {(s, visit.branch_id, moved) for s in ("visits", "visit_items")}
+    elif write == "item outcome changed":
+        session.execute(sa.update(VisitItemOutcome).where(VisitItemOutcome.visit_id == visit.id)
+                        .values(outcome="missed"))
+        dropped = {("visit_items", visit.branch_id, visit.visit_date)}
+    elif write == "follow-up done":
+        session.execute(sa.update(ClientTask).where(ClientTask.id == task.id).values(done_on=task.due_on))
+        dropped = {("follow_up_tasks", task.branch_id, task.due_on)}
+    else:
+        session.execute(sa.delete(ClientTask).where(ClientTask.visit_id == visit.id))
+        session.execute(sa.delete(VisitItemOutcome).where(VisitItemOutcome.visit_id == visit.id))
+        session.execute(sa.delete(VisitPhoto).where(VisitPhoto.visit_id == visit.id))
+        session.execute(sa.delete(Visit).where(Visit.id == visit.id))
+        dropped = of_visit | {("follow_up_tasks", task.branch_id, task.due_on)}
+    session.commit()
+    assert kept_days(session, None) == kept - dropped
+    assert numbers(session, "2026") == _fresh_numbers(session, "2026")

@@ -1,9 +1,10 @@
-"""Settled days as a report reads them: the kept numbers of each branch's whole UTC days inside its window, and the
+"""Settled days as a report reads them: the kept numbers of each branch's whole days inside its window, and the
 rest of the window (its edges, the days not kept) to read from the records.
 
-A source is kept by UTC day of its rows' instant (case clocks: the first dispatch), whatever a branch's time zone,
-so a window bounded at local midnight has at most two partial days at its edges, read from the records like the
-days not settled yet.
+A source dated by an instant (case clocks: the first dispatch) is kept by UTC day of it, whatever a branch's time
+zone, so a window bounded at local midnight has at most two partial days at its edges, read from the records like
+the days not settled yet. A source dated by a local date (visits, their items, follow-ups) is kept by that date,
+and every date of a period is whole.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from sqlalchemy.orm import Session
 from field_api.reports.models import SettledDay
 from field_api.reports.sources import Window
 
-SOURCES = ("case_clocks",)
+UTC_DAY, LOCAL_DATE = "utc_day", "local_date"
+# The kept sources, and how each one's rows are dated.
+SOURCES = {"case_clocks": UTC_DAY, "visits": LOCAL_DATE, "visit_items": LOCAL_DATE, "follow_up_tasks": LOCAL_DATE}
 DAY = timedelta(days=1)
 
 
@@ -37,8 +40,10 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), timezone.utc)
 
 
-def whole_days(window: Window) -> tuple[date, date] | None:
-    """The first and last UTC days that lie wholly inside the window; None when none does."""
+def whole_days(window: Window, dated: str = UTC_DAY) -> tuple[date, date] | None:
+    """The first and last days (UTC days, or local dates) that lie wholly inside the window; None when none does."""
+    if dated == LOCAL_DATE:
+        return window.first, window.last
     start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
     first = start.date() if start == midnight(start.date()) else start.date() + DAY
     last = end.date() - DAY
@@ -54,34 +59,51 @@ def encode(counts: list[int], durations: list[list[float]]) -> tuple[bytes, byte
 
 def read(session: Session, source: str, signature: str, windows: list[Window], now: datetime, timed: int) -> Kept:
     """The kept days of the windows' branches that hold at `now`, and the windows' rest, for the records."""
-    spans = {w.branch_id: span for w in windows if (span := whole_days(w)) is not None}
+    dated = SOURCES[source]
     by_span: dict[tuple[date, date], list[int]] = {}
-    for branch_id, span in spans.items():
-        by_span.setdefault(span, []).append(branch_id)
+    for w in windows:
+        if (span := whole_days(w, dated)) is not None:
+            by_span.setdefault(span, []).append(w.branch_id)
     kept = Kept(rest=[])
     days: dict[int, list[date]] = {}
-    if by_span:
-        rows = session.execute(sa.select(SettledDay.branch_id, SettledDay.day, SettledDay.counts,
-                                         SettledDay.durations).where(
-            SettledDay.source == source, SettledDay.signature == signature, SettledDay.settled_at < now,
-            sa.or_(*(sa.and_(SettledDay.branch_id.in_(ids), SettledDay.day.between(first, last))
-                     for (first, last), ids in by_span.items()))))
-        sums: dict[int, list[np.ndarray]] = {}
-        for branch_id, day, counts, durations in rows:
-            vector = np.frombuffer(counts, dtype=np.int64)
-            lengths = vector[len(vector) - timed:] if timed else vector[:0]
-            sums.setdefault(branch_id, []).append(vector[:len(vector) - timed])
-            values = np.split(np.frombuffer(durations, dtype=np.float64), np.cumsum(lengths)[:-1])
-            for got, day_values in zip(kept.durations.setdefault(branch_id, [[] for _ in range(timed)]), values):
-                got.append(day_values)
+    rows = session.execute(sa.select(SettledDay.branch_id, SettledDay.day, SettledDay.counts, SettledDay.durations)
+                           .where(SettledDay.source == source, SettledDay.signature == signature,
+                                  SettledDay.settled_at < now,
+                                  sa.or_(*(sa.and_(SettledDay.branch_id.in_(ids), SettledDay.day.between(first, last))
+                                           for (first, last), ids in by_span.items())))
+                           .order_by(SettledDay.branch_id, SettledDay.day)).all() if by_span else []
+    if rows:
+        _sum_rows(kept, rows, timed)
+        for branch_id, day, *_ in rows:
             days.setdefault(branch_id, []).append(day)
-        kept.counts = {branch_id: np.sum(vectors, axis=0) for branch_id, vectors in sums.items()}
-        kept.durations = {branch_id: [np.concatenate(days) for days in of_branch]
-                          for branch_id, of_branch in kept.durations.items()}
-        kept.days = sum(len(d) for d in days.values())
+        kept.days = len(rows)
+    rest = _rest_dates if dated == LOCAL_DATE else _rest
     for w in windows:
-        kept.rest.extend(_rest(w, sorted(days.get(w.branch_id, ()))))
+        kept.rest.extend(rest(w, days.get(w.branch_id, [])))
     return kept
+
+
+def _sum_rows(kept: Kept, rows: list, timed: int) -> None:
+    """Sum the rows' counts per branch and gather each duration's values per branch, all rows at once.
+
+    Rows come in branch order and share one layout (one signature): counts then each duration's length.
+    """
+    branch_of_row = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int64).reshape(len(rows), -1)
+    counts, lengths = vectors[:, :vectors.shape[1] - timed], vectors[:, vectors.shape[1] - timed:]
+    branches, starts = np.unique(branch_of_row, return_index=True)  # sorted rows: each branch's first row
+    summed = np.add.reduceat(counts, starts, axis=0)
+    kept.counts = {int(b): summed[i] for i, b in enumerate(branches)}
+    if not timed:
+        return
+    values = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float64)
+    measure_of_value = np.repeat(np.tile(np.arange(timed), len(rows)), lengths.ravel())
+    for i in range(timed):
+        of_measure = values[measure_of_value == i]
+        ends = np.cumsum(np.add.reduceat(lengths[:, i], starts))  # each branch's values, in branch order
+        for number, b in enumerate(branches):
+            begin = ends[number - 1] if number else 0
+            kept.durations.setdefault(int(b), []).append(of_measure[begin:ends[number]])
 
 
 def _rest(window: Window, kept_days: list[date]) -> list[Window]:
@@ -93,4 +115,16 @@ def _rest(window: Window, kept_days: list[date]) -> list[Window]:
         cursor = midnight(day) + DAY
     if cursor < window.end:
         out.append(replace(window, start=cursor, end=window.end))
+    return out
+
+
+def _rest_dates(window: Window, kept_days: list[date]) -> list[Window]:
+    """The local dates of a window outside its kept days, as windows of the same branch (a run of dates each)."""
+    out, cursor = [], window.first
+    for day in kept_days:
+        if cursor < day:
+            out.append(replace(window, first=cursor, last=day - DAY))
+        cursor = day + DAY
+    if cursor <= window.last:
+        out.append(replace(window, first=cursor, last=window.last))
     return out

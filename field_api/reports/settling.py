@@ -1,23 +1,26 @@
-"""Settling report days: once a UTC day's clocks can no longer turn with time, each branch's numbers of that day
-are kept (reports/settled.py reads them), so a report over a year reads a row per branch and day, not every case.
+"""Settling report days: once a day's numbers can no longer turn with time, each branch's numbers of that day are
+kept (reports/settled.py reads them), so a report over a year reads a row per branch and day, not every record.
 
-A day settles when it is over and the last due time of its cases' clocks has passed: from then on only a write
-changes its numbers, and every write to a case or a dispatch deletes the day's kept row in the same transaction
-(migration 0013's triggers). On PostgreSQL the job takes each day's exclusive advisory lock, without waiting,
-before it reads the day, and a writer holds the shared one from its write to its commit: the job skips a day with
-a write in flight, and a write after the lock waits for the job's commit, then deletes what it kept.
+A UTC day of case clocks settles when it is over and the last due time of its cases' clocks has passed; a local
+date of visits, checklist items and follow-ups when it is over everywhere (two UTC days later), which also puts a
+follow-up due that day past due. From then on only a write changes a day's numbers, and every write to a case, a
+dispatch, a visit, a checklist item or a follow-up deletes the day's kept row in the same transaction (migrations
+0013 and 0014's triggers). On PostgreSQL the job takes each day's exclusive advisory lock, without waiting, before
+it reads the day, and a writer holds the shared one from its write to its commit: the job skips a day with a write
+in flight, and a write after the lock waits for the job's commit, then deletes what it kept.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from field_api.dispatch.models import Case, Dispatch
+from field_api.visits.models import ClientTask, Visit
 from field_api.reports import measures, settled
 from field_api.reports.models import SettledDay
 from field_api.reports.sources import Window, in_windows
@@ -33,19 +36,29 @@ def settle(session: Session, now: datetime) -> int:
     return kept
 
 
+# Each kept source's first record per branch (an instant, or a local date), and how long after a day its numbers
+# may still turn with time.
+FIRST = {"case_clocks": (Case.branch_id, Case.first_dispatched_at), "visits": (Visit.branch_id, Visit.visit_date),
+         "visit_items": (Visit.branch_id, Visit.visit_date), "follow_up_tasks": (ClientTask.branch_id, ClientTask.due_on)}
+# A local date is over in every time zone (UTC-12 to UTC+14) two UTC days after it began.
+LOCAL_DATE_OVER = timedelta(days=2)
+
+
 def unkept_days(session: Session, source: str, now: datetime) -> Iterator[tuple[date, list[int]]]:
-    """The UTC days over by `now` with no kept row of the current signature, from each branch's first record on,
-    with their branches: a day without records is kept too (as zeros), so a report's rest is only its edges and
-    the days not settled."""
+    """The days over by `now` with no kept row of the current signature, from each branch's first record on, with
+    their branches: a day without records is kept too (as zeros), so a report's rest is only its edges and the
+    days not settled."""
     dialect = session.get_bind().dialect
     have = set(session.execute(sa.select(SettledDay.branch_id, SettledDay.day).where(
         SettledDay.source == source, SettledDay.signature == measures.layout(dialect, source).signature)))
-    today = now.astimezone(timezone.utc).date()
+    local = settled.SOURCES[source] == settled.LOCAL_DATE
+    today = (now - LOCAL_DATE_OVER if local else now).astimezone(timezone.utc).date()
+    branch, dated = FIRST[source]
     by_day: dict[date, list[int]] = {}
     for branch_id, first in session.execute(
-            sa.select(Case.branch_id, sa.func.min(Case.first_dispatched_at)).group_by(Case.branch_id)
-            .having(sa.func.min(Case.first_dispatched_at).is_not(None)).order_by(Case.branch_id)):
-        day = first.astimezone(timezone.utc).date()
+            sa.select(branch, sa.func.min(dated)).group_by(branch)
+            .having(sa.func.min(dated).is_not(None)).order_by(branch)):
+        day = first if local else first.astimezone(timezone.utc).date()
         while day < today:
             if (branch_id, day) not in have:
                 by_day.setdefault(day, []).append(branch_id)
@@ -63,8 +76,12 @@ def settle_day(session: Session, source: str, day: date, branch_ids: list[int], 
                     "WHERE pg_try_advisory_xact_lock(report_day_lock(:source, b, :day))"),
             {"ids": branch_ids, "source": source, "day": day}))
     start = settled.midnight(day)
-    windows = {b: Window(b, start, start + settled.DAY, day, day, day) for b in branch_ids}
-    due = _last_due(session, list(windows.values()))
+    # A follow-up is judged on its branch's today: any date after the day will do, as it is over everywhere.
+    windows = {b: Window(b, start, start + settled.DAY, day, day, day + settled.DAY) for b in branch_ids}
+    if settled.SOURCES[source] == settled.LOCAL_DATE:
+        due = dict.fromkeys(windows, start + LOCAL_DATE_OVER)
+    else:
+        due = _last_due(session, list(windows.values()))
     windows = {b: w for b, w in windows.items() if due.get(b, start) < now}
     if not windows:
         return 0

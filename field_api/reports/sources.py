@@ -66,11 +66,12 @@ def _branches_by(windows: list[Window], key) -> dict:
 
 
 def on_dates(branch_column, date_column, windows: list[Window]) -> sa.ColumnElement[bool]:
-    """The rows of the windows' branches whose local date falls inside the period."""
+    """The rows of the windows' branches whose local date falls inside the branch's dates (one term per distinct
+    dates: the period's, and the runs of dates a report reads from the records beside the kept days)."""
     if not windows:
         return sa.false()
-    first, last = windows[0].first, windows[0].last
-    return sa.and_(branch_column.in_([w.branch_id for w in windows]), date_column.between(first, last))
+    return sa.or_(*(sa.and_(branch_column.in_(branch_ids), date_column.between(first, last))
+                    for (first, last), branch_ids in _branches_by(windows, lambda w: (w.first, w.last)).items()))
 
 
 def instant(value: datetime) -> sa.BindParameter:
