@@ -333,7 +333,7 @@ def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
 
 
 def counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
-                      ) -> tuple[dict[str, list[str]], dict[int, dict[str, dict[str, int]]]]:
+                     ) -> tuple[dict[str, list[str]], dict[int, dict[str, dict[str, int]]]]:
     """The parts of each counted measure of a source, and every part's count per branch, in one scan.
 
     When the conditions read only categorical columns (outcomes, flags, codes), the rows are first counted per

@@ -11,9 +11,11 @@ from field_api.db import Base
 
 
 class SettledDay(Base):
-    """A branch's numbers of one source on one UTC day whose clocks can no longer turn with time.
+    """A branch's numbers of one source on one day (a UTC day of case clocks, a local date of visits) whose
+    numbers can no longer turn with time.
 
-    A write to the day's records deletes the row (triggers of migration 0013), so a row that exists is exact.
+    A write to the day's records deletes the row (triggers of migrations 0013 and 0014), so a row that exists is
+    exact.
     """
 
     __tablename__ = "report_settled_day"
@@ -23,7 +25,8 @@ class SettledDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     # The measures' definition the numbers follow (reports/settling.py); rows of another are ignored, then replaced.
     signature: Mapped[str] = mapped_column(sa.String(64))
-    # The last due time of the day's clocks: the numbers hold for a report at any instant after it.
+    # The last due time of the day's clocks, or when the local date is over everywhere: the numbers hold for a
+    # report at any instant after it.
     settled_at: Mapped[datetime]
     computed_at: Mapped[datetime]
     counts: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64: every counted part, then each duration's count

@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from field_api.dispatch.models import Case, Dispatch
-from field_api.visits.models import ClientTask, Visit
 from field_api.reports import measures, settled
 from field_api.reports.models import SettledDay
 from field_api.reports.sources import Window, in_windows
+from field_api.visits.models import ClientTask, Visit
 
 
 def settle(session: Session, now: datetime) -> int:
-    """Keep every settled branch day not kept yet, oldest first, committing each UTC day; returns how many."""
+    """Keep every settled branch day not kept yet, oldest first, committing each day; returns how many."""
     kept = 0
     for source in settled.SOURCES:
         for day, branch_ids in unkept_days(session, source, now):
@@ -36,8 +36,7 @@ def settle(session: Session, now: datetime) -> int:
     return kept
 
 
-# Each kept source's first record per branch (an instant, or a local date), and how long after a day its numbers
-# may still turn with time.
+# Where each kept source's records start per branch: the branch column, and the instant or local date of a record.
 FIRST = {"case_clocks": (Case.branch_id, Case.first_dispatched_at), "visits": (Visit.branch_id, Visit.visit_date),
          "visit_items": (Visit.branch_id, Visit.visit_date), "follow_up_tasks": (ClientTask.branch_id, ClientTask.due_on)}
 # A local date is over in every time zone (UTC-12 to UTC+14) two UTC days after it began.
@@ -67,7 +66,7 @@ def unkept_days(session: Session, source: str, now: datetime) -> Iterator[tuple[
 
 
 def settle_day(session: Session, source: str, day: date, branch_ids: list[int], now: datetime) -> int:
-    """Keep the numbers of the branches' day where its clocks have settled; returns how many were kept."""
+    """Keep the numbers of the branches' day where it has settled; returns how many were kept."""
     dialect = session.get_bind().dialect
     lay = measures.layout(dialect, source)
     if dialect.name == "postgresql":
