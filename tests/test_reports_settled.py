@@ -138,7 +138,7 @@ def test_any_write_to_a_case_or_a_dispatch_of_a_kept_day_drops_that_day(generate
 
 
 def test_the_worker_job_looks_for_days_then_settles_them_in_turns(generated, session):
-    job = DaySettling(interval_s=3600, budget_s=0.0)  # one UTC day per turn
+    job = DaySettling(interval_s=3600, budget_s=0.0)  # one batch of days per turn
     first = job(session, NOW)
     assert first > 0 and job.pending
     while job.pending:

@@ -332,19 +332,21 @@ def _count_parts(m: Measure, c) -> dict[str, sa.ColumnElement[bool]]:
     return parts
 
 
-def counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure]
-                     ) -> tuple[dict[str, list[str]], dict[int, dict[str, dict[str, int]]]]:
+def counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure], by: Callable | None = None
+                     ) -> tuple[dict[str, list[str]], dict[Hashable, dict[str, dict[str, int]]]]:
     """The parts of each counted measure of a source, and every part's count per branch, in one scan.
 
+    With `by` (a column of the source's rows, such as their day), the counts are per (branch, that value).
     When the conditions read only categorical columns (outcomes, flags, codes), the rows are first counted per
     branch and combination of those columns, and the conditions are evaluated once per combination.
     """
     read = _columns_read(table, [cond for m in counted for cond in _count_parts(m, table.c).values()])
     weight: sa.ColumnElement[int] | None = None
+    keys = [table.c.branch_id] + ([by(table.c).label("by")] if by else [])
     if all(isinstance(column.type, (sa.Boolean, sa.String)) for column in read):
-        keys = [table.c.branch_id, *read]
-        table = sa.select(*keys, sa.func.count().label("rows")).group_by(*keys).subquery("combinations")
+        table = sa.select(*keys, *read, sa.func.count().label("rows")).group_by(*keys, *read).subquery("combinations")
         weight = table.c.rows
+        keys = [table.c.branch_id] + ([table.c.by] if by else [])
     parts: dict[str, list[str]] = {}
     names, columns = [], []
     for m in counted:
@@ -352,11 +354,10 @@ def counts_by_branch(session: Session, table: sa.Subquery, counted: list[Measure
             parts.setdefault(m.key, []).append(part)
             names.append((m.key, part))
             columns.append(_count(condition, weight))
-    out: dict[int, dict[str, dict[str, int]]] = {}
-    for branch_id, *values in session.execute(
-            sa.select(table.c.branch_id, *columns).group_by(table.c.branch_id)):
-        got = out.setdefault(branch_id, {})
-        for (key, part), value in zip(names, values):
+    out: dict[Hashable, dict[str, dict[str, int]]] = {}
+    for row in session.execute(sa.select(*keys, *columns).group_by(*keys)):
+        got = out.setdefault(tuple(row[:len(keys)]) if by else row[0], {})
+        for (key, part), value in zip(names, row[len(keys):]):
             got.setdefault(key, {})[part] = int(value or 0)
     return parts, out
 
@@ -392,16 +393,17 @@ def _durations_by_group(session: Session, dialect: str, table: sa.Subquery, time
     return percentiles(session, dialect, rows, [m.key for m in timed])
 
 
-def durations_by_branch(session: Session, table: sa.Subquery, timed: list[Measure]
-                        ) -> dict[int, list[list[float]]]:
-    """Each duration's values per branch (a list per measure, in order), as they count."""
+def durations_by_branch(session: Session, table: sa.Subquery, timed: list[Measure], by: Callable | None = None
+                        ) -> dict[Hashable, list[list[float]]]:
+    """Each duration's values per branch (a list per measure, in order), as they count; per (branch, `by`) with it."""
     c = table.c
-    out: dict[int, list[list[float]]] = {}
-    for branch_id, *values in session.execute(
-            sa.select(c.branch_id, *(sa.case((m.applies(c), c[m.duration_column])) for m in timed))
+    keys = [c.branch_id] + ([by(c)] if by else [])
+    out: dict[Hashable, list[list[float]]] = {}
+    for row in session.execute(
+            sa.select(*keys, *(sa.case((m.applies(c), c[m.duration_column])) for m in timed))
             .where(sa.or_(*(sa.and_(m.applies(c), c[m.duration_column].is_not(None)) for m in timed)))):
-        got = out.setdefault(branch_id, [[] for _ in timed])
-        for values_of, value in zip(got, values):
+        got = out.setdefault(tuple(row[:len(keys)]) if by else row[0], [[] for _ in timed])
+        for values_of, value in zip(got, row[len(keys):]):
             if value is not None:
                 values_of.append(float(value))
     return out
