@@ -298,13 +298,13 @@ def measure_groups(session: Session, groups: dict[Hashable, list[Window]], now: 
             continue
         kept = settled.Kept(rest=list(windows.values()))
         if name in settled.SOURCES:
-            kept = settled.read(session, name, layout(session.get_bind().dialect, name).signature, kept.rest, now,
-                                len(timed))
+            lay = layout(session.get_bind().dialect, name)
+            kept = settled.read(session, name, lay.signature, kept.rest, now, len(lay.timed))
         table = build(dialect, kept.rest, now)
         if counted:
             parts, by_branch = counts_by_branch(session, table, counted)
             if kept.counts:
-                _add_kept(by_branch, layout(session.get_bind().dialect, name).parts, kept)
+                _add_kept(by_branch, lay.parts, kept)
             for key, branch_ids in members.items():
                 for m in counted:
                     total = dict.fromkeys(parts[m.key], 0)
