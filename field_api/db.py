@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
+import fcntl
+import os
 import sqlite3
 import threading
+import time
+import weakref
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,8 +68,37 @@ class Base(DeclarativeBase):
 def end_reading(session: Session) -> None:
     """End a transaction that has only read so far, where writers take one lock for the whole database
     (SQLite's BEGIN IMMEDIATE): the request then holds it only while it writes, not while its body is parsed."""
-    if session.get_bind().dialect.name == "sqlite" and session.get_transaction() is not None:
+    if session.get_bind().dialect.name == "sqlite" and session.in_transaction():
         session.commit()
+
+
+_READING_FIRST: contextvars.ContextVar[bool] = contextvars.ContextVar("field_api.reading_first", default=False)
+
+
+@contextlib.contextmanager
+def before_writing(session: Session) -> Iterator[None]:
+    """Run the block's reads before the writes that follow it. On SQLite they read a snapshot of their own,
+    so the database's one write lock is taken by the writes after the block and held only while they write;
+    elsewhere, and when the session's transaction has written already, they run in that transaction."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite" or _has_written(session):
+        yield
+        return
+    end_reading(session)
+    token = _READING_FIRST.set(True)
+    try:
+        yield
+    finally:
+        _READING_FIRST.reset(token)
+    end_reading(session)
+
+
+def _has_written(session: Session) -> bool:
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    return connection.connection.dbapi_connection.total_changes != connection.info.get(_CHANGES_AT_BEGIN)
 
 
 BUSY_TIMEOUT_S = 10.0
@@ -84,16 +120,18 @@ def configure_engine(engine: Engine, *, write_intent) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # SQLite lets one writer in at a time and makes the others poll, sleeping up to 100 ms between tries.
-    # A process's threads queue for the write lock here instead, each let in as soon as the last one ends;
-    # only writers of other processes still meet SQLite's polling.
-    writer = threading.Lock()
+    # SQLite lets one writer in at a time and makes the others poll, sleeping up to 100 ms between tries,
+    # so a process whose threads hand the lock to each other could keep another process out for as long as
+    # it has writers. Writers queue here instead: a process's threads on a lock, processes on a file lock
+    # that the kernel hands to the next one the moment it is let go.
+    writer = WriterTurn(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A writer takes the write lock up front, so two writers queue on the busy
         # timeout instead of failing when one upgrades a read snapshot.
-        if not write_intent():
+        connection.info[_CHANGES_AT_BEGIN] = connection.connection.dbapi_connection.total_changes
+        if _READING_FIRST.get() or not write_intent():
             connection.exec_driver_sql("BEGIN")
             return
         if not writer.acquire(timeout=BUSY_TIMEOUT_S):
@@ -116,8 +154,83 @@ def configure_engine(engine: Engine, *, write_intent) -> None:
 
 
 _WRITING = "field_api.writing"
+_CHANGES_AT_BEGIN = "field_api.changes_at_begin"
 
 
 def _end_writing(info: dict) -> None:
     if (writer := info.pop(_WRITING, None)) is not None:
         writer.release()
+
+
+class WriterTurn:
+    """Whose turn it is to write to one SQLite database: a process's threads queue on a lock, and the
+    processes on an exclusive `flock` of a file beside the database (none for an in-memory database)."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        on_disk = database and database != ":memory:" and not database.startswith("file:")
+        self._path = f"{database}-writer.lock" if on_disk else None
+        self._process: _ProcessTurn | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the turn; False if it did not come."""
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._path is None:
+            return True
+        process = self._process
+        if process is None or process.pid != os.getpid():  # a forked child takes turns of its own
+            process = self._process = _ProcessTurn(self._path)
+        if process.acquire(max(0.0, deadline - time.monotonic())):
+            return True
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        """Let the next writer in."""
+        if self._path is not None:
+            self._process.release()
+        self._threads.release()
+
+
+class _ProcessTurn:
+    """This process's place in the file lock, asked for by one thread of the process at a time. While the
+    lock is taken, a helper thread waits in the kernel for it, so the asker can give up after a timeout
+    and the hand-over is still immediate."""
+
+    def __init__(self, path: str) -> None:
+        self.pid = os.getpid()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        weakref.finalize(self, os.close, self._fd)
+        self._changed = threading.Condition()
+        self._wanted = self._waiting = self._handed = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._changed:
+            if not self._waiting:  # (while the helper waits, it may hold the lock already: ask it)
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    self._waiting = True
+                    threading.Thread(target=self._wait, name="sqlite-writer-turn", daemon=True).start()
+            self._wanted = True
+            if self._changed.wait_for(lambda: self._handed, timeout):
+                self._handed = False
+                return True
+            self._wanted = False  # the helper lets a turn that came too late go at once
+            return False
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _wait(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        with self._changed:
+            self._waiting = False
+            if self._wanted:
+                self._wanted, self._handed = False, True
+                self._changed.notify_all()
+            else:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)

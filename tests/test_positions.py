@@ -17,6 +17,7 @@ from field_api.tracking.models import Fix, LatestPosition
 from field_api.tracking.service import latest_positions
 from geo.datum import Datum, convert
 from schemas.positions import REJECTION_REASONS
+from tests.conftest import POSTGRES_URL
 from tests.factories.tracking import FUTIAN, iso
 
 
@@ -292,6 +293,28 @@ def test_a_batch_that_fails_midway_leaves_nothing_behind(surveyor, client, track
     assert stored(surveyor.user.id) == [] and db.session.get(LatestPosition, surveyor.user.id) is None
     monkeypatch.undo()
     assert tracking.post(surveyor, tracking.drive(tracking.at(minutes=-5), 5)).json["accepted"] == 5
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="only SQLite reads a batch's plan before its transaction writes")
+def test_a_batch_planned_before_another_request_stored_its_fixes_is_planned_again_while_writing(
+        app, surveyor, tracking, monkeypatch):
+    fixes = tracking.drive(tracking.at(minutes=-20), 10)
+    plan = ingest._plan
+    others: list = []
+
+    def another_request_stores_them_after_the_first_plan(*args, **kwargs):
+        planned = plan(*args, **kwargs)
+        if not others:
+            others.append("posting")
+            others.append(app.test_client().post("/api/v1/positions", headers=surveyor.headers,
+                                                 json={"fixes": fixes}).json)
+        return planned
+
+    monkeypatch.setattr(ingest, "_plan", another_request_stores_them_after_the_first_plan)
+    answer = tracking.post(surveyor, fixes).json
+    assert others[1]["accepted"] == 10
+    assert (answer["accepted"], answer["duplicate"]) == (0, 10)
+    assert len(stored(surveyor.user.id)) == 10
 
 
 def test_every_rejection_reason_is_documented():

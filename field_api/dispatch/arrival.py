@@ -75,23 +75,29 @@ def _track(session: Session, dispatch: Dispatch, until: datetime) -> list[Fix]:
     return [Fix(device_time=t, lat=lat, lon=lon, accuracy_m=acc, speed_mps=speed) for t, lat, lon, acc, speed in rows]
 
 
+def fences_near(session: Session, *, surveyor_id: int, earliest: datetime, now: datetime,
+                fixes: Sequence[tuple[datetime, float, float]]) -> list[int]:
+    """The surveyor's dispatches that usable fixes (device time, lat, lon) from `earliest` on can affect and
+    come within the leave radius of: only these can have their arrival proven or moved by them (a read)."""
+    if not fixes:
+        return []
+    fences = session.connection().execute(_FENCES, {"surveyor_id": surveyor_id, "earliest": earliest, "now": now,
+                                                    "horizon": now - REEVALUATION_HORIZON}).all()
+    return [row.id for row in fences if _near_fence(row, fixes, now)]
+
+
 def evaluate_fixes(session: Session, *, surveyor_id: int, earliest: datetime, now: datetime,
-                   changed: Sequence[tuple[datetime, float, float]] | None = None) -> None:
+                   near_fences: Collection[int] | None = None) -> None:
     """Re-evaluate arrival for the surveyor's dispatches that fixes from `earliest` on can affect.
 
-    `changed`, when given, lists the usable fixes just stored (device time, lat, lon) and says no stored fix
-    changed its usability: a dispatch none of them comes within the leave radius of is then skipped
-    (before it is loaded or locked).
+    `near_fences`, when given, narrows them to these dispatches (`fences_near` of the fixes just stored, when
+    no stored fix changed its usability): the others are skipped before they are loaded or locked.
     """
-    horizon = now - REEVALUATION_HORIZON
-    affected = _affected(surveyor_id, earliest, now, horizon)
-    if changed is not None:
-        fences = session.connection().execute(_FENCES, {"surveyor_id": surveyor_id, "earliest": earliest,
-                                                        "now": now, "horizon": horizon}).all()
-        ids = [row.id for row in fences if _near_fence(row, changed, now)]
-        if not ids:
-            return
-        affected = affected.where(Dispatch.id.in_(ids))
+    if near_fences is not None and not near_fences:
+        return
+    affected = _affected(surveyor_id, earliest, now, now - REEVALUATION_HORIZON)
+    if near_fences is not None:
+        affected = affected.where(Dispatch.id.in_(sorted(near_fences)))
     candidates = session.scalars(sa.select(Dispatch).where(Dispatch.id.in_(affected.scalar_subquery()))
                                  .order_by(Dispatch.id).with_for_update(of=Dispatch)).unique().all()
     for dispatch in candidates:

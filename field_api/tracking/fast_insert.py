@@ -7,6 +7,7 @@ already in its storage format. Either way a fix already stored (same surveyor, s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -43,29 +44,53 @@ def sqlite_time(at: datetime) -> str:
             f"{at.microsecond:06d}")
 
 
+@dataclass(frozen=True)
+class EncodedFixes:
+    """One surveyor's new fixes as the insert's parameters, ready before a transaction needs them."""
+
+    surveyor_id: int
+    received_at: datetime
+    times: set[datetime]
+    params: Any
+
+
+def encode(session: Session, surveyor_id: int, rows: list[dict[str, Any]], *, received_at: datetime, source: str,
+           device_id: int | None) -> EncodedFixes:
+    """Turn the rows into the insert's parameters for the session's database (no query)."""
+    times = {r["device_time"] for r in rows}
+    if session.get_bind().dialect.name == "postgresql":
+        # The rows travel as one JSON document that PostgreSQL unpacks in C: adapting 5,500 values (or
+        # building array literals) in Python cost more than the insert itself. Extra keys are ignored.
+        params = {"fixes": orjson.dumps(rows).decode(), "surveyor_id": surveyor_id, "received_at": received_at,
+                  "source": source, "device_id": device_id}
+    else:
+        received = sqlite_time(received_at)
+        params = [(surveyor_id, sqlite_time(r["device_time"]), received, r["lat"], r["lon"], r["accuracy_m"],
+                   r["speed_mps"], r["heading_deg"], r["altitude_m"], r["battery"], r["provider"], source,
+                   device_id, r["poor_accuracy"], r["implausible"]) for r in rows]
+    return EncodedFixes(surveyor_id, received_at, times, params)
+
+
+def insert(session: Session, fixes: EncodedFixes) -> set[datetime]:
+    """Insert encoded fixes; return the device times actually stored (others were there already)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.execute(_POSTGRES, fixes.params)
+        if cursor.rowcount == len(fixes.times):  # the common case: no need to read what came back
+            return fixes.times
+        # Compare as the caller holds them (UTC): the driver answers in the session's time zone.
+        return {at.astimezone(timezone.utc) for at in cursor.scalars()}
+    cursor = connection.exec_driver_sql(_SQLITE, fixes.params)
+    if cursor.rowcount == len(fixes.times):
+        return fixes.times
+    # Fewer rows than sent: find out which (only when a concurrent writer got there first).
+    return set(connection.execute(sa.select(FIX.c.device_time).where(
+        FIX.c.surveyor_id == fixes.surveyor_id, FIX.c.received_at == fixes.received_at,
+        FIX.c.device_time.in_(sorted(fixes.times)))).scalars())
+
+
 def insert_fixes(session: Session, surveyor_id: int, rows: list[dict[str, Any]], *, received_at: datetime,
                  source: str, device_id: int | None) -> set[datetime]:
     """Insert one surveyor's new fixes; return the device times actually stored (others were there already)."""
-    connection = session.connection()
-    times = {r["device_time"] for r in rows}
-    if connection.dialect.name == "postgresql":
-        # The rows travel as one JSON document that PostgreSQL unpacks in C: adapting 5,500 values (or
-        # building array literals) in Python cost more than the insert itself. Extra keys are ignored.
-        cursor = connection.execute(_POSTGRES, {"fixes": orjson.dumps(rows).decode(), "surveyor_id": surveyor_id,
-                                                "received_at": received_at, "source": source,
-                                                "device_id": device_id})
-        if cursor.rowcount == len(rows):  # the common case: no need to read what came back
-            return times
-        # Compare as the caller holds them (UTC): the driver answers in the session's time zone.
-        return {at.astimezone(timezone.utc) for at in cursor.scalars()}
-    received = sqlite_time(received_at)
-    cursor = connection.exec_driver_sql(_SQLITE, [
-        (surveyor_id, sqlite_time(r["device_time"]), received, r["lat"], r["lon"], r["accuracy_m"],
-         r["speed_mps"], r["heading_deg"], r["altitude_m"], r["battery"], r["provider"], source, device_id,
-         r["poor_accuracy"], r["implausible"]) for r in rows])
-    if cursor.rowcount == len(rows):
-        return times
-    # Fewer rows than sent: find out which (only when a concurrent writer got there first).
-    return set(connection.execute(sa.select(FIX.c.device_time).where(
-        FIX.c.surveyor_id == surveyor_id, FIX.c.received_at == received_at,
-        FIX.c.device_time.in_(sorted(times)))).scalars())
+    return insert(session, encode(session, surveyor_id, rows, received_at=received_at, source=source,
+                                  device_id=device_id))

@@ -1,7 +1,9 @@
 """Fix ingestion: a batch of one surveyor's fixes goes through the rules and into the database in bulk.
 
 One transaction per batch, one multi-row INSERT ... ON CONFLICT DO NOTHING (a fix is identified by
-surveyor and device time, so a retried batch stores nothing new), no ORM object per fix.
+surveyor and device time, so a retried batch stores nothing new), no ORM object per fix. A batch is planned
+first (duty, stored neighbours, jump flags, the fences it comes near: reads and arithmetic) and then written;
+on SQLite the plan is read before the database's one write lock is taken, which is then held only to write.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from field_api.db import before_writing
 from field_api.dispatch import arrival
 from field_api.outbox.announce import announce_position
 from field_api.tracking import fast_insert, partitions
@@ -73,10 +76,16 @@ def ingest(session: Session, *, surveyor_id: int, rows: Sequence[dict[str, Any]]
     result = IngestResult()
     candidates = _screen(rows, now, result)
     if candidates:
-        candidates = _on_duty(session, surveyor_id, candidates, result)
-    if candidates:
-        _store(session, surveyor_id, candidates, source=source, device_id=device_id, now=now, limits=limits,
-               result=result)
+        planning = functools.partial(_plan, session, surveyor_id, candidates, now=now, limits=limits, source=source,
+                                     device_id=device_id)
+        with before_writing(session):
+            plan = planning()
+        if plan.new and not _still_current(session, surveyor_id, plan):
+            plan = planning()  # a batch of the same surveyor was stored since: plan again, while writing
+        result.off_duty += plan.off_duty
+        result.duplicate += plan.duplicate
+        if plan.new:
+            _write(session, surveyor_id, plan, source=source, now=now, result=result)
     session.commit()
     if result.latest is not None and branch_id is not None:
         announce_position(branch_id=branch_id, **{k: result.latest[k] for k in ANNOUNCED})
@@ -118,18 +127,15 @@ _DUTY = (sa.select(DutyInterval.started_at, DutyInterval.ended_at)
                 sa.or_(DutyInterval.ended_at.is_(None), DutyInterval.ended_at > sa.bindparam("first"))))
 
 
-def _on_duty(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
-             result: IngestResult) -> list[dict[str, Any]]:
-    """Keep the fixes taken on duty or during an open dispatch; the rest are counted and dropped."""
+def _on_duty(session: Session, surveyor_id: int, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fixes taken on duty or during an open dispatch."""
     times = [c["device_time"] for c in candidates]
     first, last = min(times), max(times)
     connection = session.connection()
     duty = connection.execute(_DUTY, {"surveyor_id": surveyor_id, "first": first, "last": last}).all()
     windows = arrival.active_dispatch_windows(session, [surveyor_id], first).get(surveyor_id, [])
     covered = [(start, end, False) for start, end in duty] + [(start, end, True) for start, end in windows]
-    kept = [c for c in candidates if _covered(c["device_time"], covered)]
-    result.off_duty += len(candidates) - len(kept)
-    return kept
+    return [c for c in candidates if _covered(c["device_time"], covered)]
 
 
 def _covered(at: datetime, periods: Iterable[tuple[datetime, datetime | None, bool]]) -> bool:
@@ -138,26 +144,78 @@ def _covered(at: datetime, periods: Iterable[tuple[datetime, datetime | None, bo
                for start, end, inclusive in periods)
 
 
-def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]], *, source: Source,
-           device_id: int | None, now: datetime, limits: Limits, result: IngestResult) -> None:
-    """Insert the new fixes with their flags, re-flag stored neighbours, update the latest position."""
-    candidates.sort(key=lambda c: c["device_time"])
-    first, last = candidates[0]["device_time"], candidates[-1]["device_time"]
+@dataclass
+class _Plan:
+    """What a batch will write: its new fixes with their flags, the stored fixes whose jump flag changes
+    as (id, device time, new flag), and the dispatches whose fence its usable fixes come near (None: every
+    dispatch they can affect, since stored fixes change their usability), the new fixes encoded for the
+    insert; the fixes off duty and already stored; and the stored fixes it saw within the batch's span."""
+
+    off_duty: int
+    duplicate: int = 0
+    new: list[dict[str, Any]] = field(default_factory=list)
+    reflagged: list[tuple[int, datetime, bool]] = field(default_factory=list)
+    near_fences: list[int] | None = None
+    encoded: fast_insert.EncodedFixes | None = None
+    span: tuple[datetime, datetime] | None = None
+    seen: frozenset[datetime] = frozenset()
+
+
+def _plan(session: Session, surveyor_id: int, candidates: list[dict[str, Any]], *, now: datetime, limits: Limits,
+          source: Source, device_id: int | None) -> _Plan:
+    """Read what the batch's rules need and decide what to write."""
+    kept = sorted(_on_duty(session, surveyor_id, candidates), key=lambda c: c["device_time"])
+    plan = _Plan(off_duty=len(candidates) - len(kept))
+    if not kept:
+        return plan
+    first, last = plan.span = kept[0]["device_time"], kept[-1]["device_time"]
+    # Before this transaction reads the fix table: creating a partition waits for its readers to finish.
     partitions.ensure_for_times(session, first, last)
     stored = _stored_around(session, surveyor_id, first, last, now)
     stored_times = {s.device_time for s in stored}
-    new = [c for c in candidates if c["device_time"] not in stored_times]
-    result.duplicate += len(candidates) - len(new)
+    plan.seen = frozenset(at for at in stored_times if first <= at <= last)
+    plan.new = new = [c for c in kept if c["device_time"] not in stored_times]
+    plan.duplicate = len(kept) - len(new)
     if not new:
-        return
+        return plan
     max_accuracy_m = limits.max_accuracy_m
     for row in new:
         accuracy = row["accuracy_m"]
         row["poor_accuracy"] = accuracy is None or accuracy > max_accuracy_m
         row["implausible"] = False
-    reflagged = _flag_jumps(stored, new, limits)
-    inserted = fast_insert.insert_fixes(session, surveyor_id, new, received_at=now, source=source.value,
-                                        device_id=device_id)
+    plan.reflagged = _flag_jumps(stored, new, limits)
+    if not plan.reflagged:
+        # Arrival needs re-evaluating only near a fence, unless stored fixes changed their usability.
+        usable = [(r["device_time"], r["lat"], r["lon"]) for r in new if not r["poor_accuracy"] and not r["implausible"]]
+        plan.near_fences = arrival.fences_near(session, surveyor_id=surveyor_id, earliest=new[0]["device_time"],
+                                               now=now, fixes=usable)
+    plan.encoded = fast_insert.encode(session, surveyor_id, new, received_at=now, source=source.value,
+                                      device_id=device_id)
+    return plan
+
+
+_STORED_WITHIN = sa.select(FIX.c.device_time).where(
+    FIX.c.surveyor_id == sa.bindparam("surveyor_id"),
+    FIX.c.device_time.between(sa.bindparam("first", type_=FIX.c.device_time.type),
+                              sa.bindparam("last", type_=FIX.c.device_time.type)))
+
+
+def _still_current(session: Session, surveyor_id: int, plan: _Plan) -> bool:
+    """Whether the fixes stored within the batch's span are still those the plan saw. Only SQLite reads a
+    plan before its transaction takes the write lock; elsewhere it was read in the writing transaction,
+    and the insert skips a fix that a concurrent one stored first."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    first, last = plan.span
+    stored = session.connection().execute(_STORED_WITHIN, {"surveyor_id": surveyor_id, "first": first, "last": last})
+    return frozenset(stored.scalars()) == plan.seen
+
+
+def _write(session: Session, surveyor_id: int, plan: _Plan, *, source: Source, now: datetime,
+           result: IngestResult) -> None:
+    """Insert the new fixes, re-flag stored neighbours, update the latest position, re-evaluate arrival."""
+    new, reflagged = plan.new, plan.reflagged
+    inserted = fast_insert.insert(session, plan.encoded)
     result.accepted += len(inserted)
     result.duplicate += len(new) - len(inserted)
     if reflagged:
@@ -169,11 +227,8 @@ def _store(session: Session, surveyor_id: int, candidates: list[dict[str, Any]],
                                    surveyor_id=surveyor_id, received_at=now, source=source)
     changed = list(inserted) + [at for _, at, _ in reflagged]
     if changed:
-        # Arrival needs re-evaluating only near a fence, unless stored fixes changed their usability.
-        usable = None if reflagged else [(r["device_time"], r["lat"], r["lon"]) for r in new
-                                         if r["device_time"] in inserted and not r["poor_accuracy"]
-                                         and not r["implausible"]]
-        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now, changed=usable)
+        arrival.evaluate_fixes(session, surveyor_id=surveyor_id, earliest=min(changed), now=now,
+                               near_fences=plan.near_fences)
 
 
 def _stored_around_statements() -> tuple[sa.Select, sa.CompoundSelect]:
