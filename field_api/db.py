@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import enum
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
@@ -143,10 +144,11 @@ def configure_engine(engine: Engine, *, write_intent) -> None:
             _end_writing(connection.info)
             raise
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(connection):
-        _end_writing(connection.info)
+    # The turn passes once the transaction has ended, not at SQLAlchemy's commit event, which comes
+    # before it (the next writer would meet the lock still held, and SQLite's sleeps).
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        setattr(dialect, name, _then_end_writing(getattr(dialect, name)))
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection, record):  # a transaction the pool rolled back, or a connection closed
@@ -155,6 +157,21 @@ def configure_engine(engine: Engine, *, write_intent) -> None:
 
 _WRITING = "field_api.writing"
 _CHANGES_AT_BEGIN = "field_api.changes_at_begin"
+
+
+def _then_end_writing(end_transaction):
+    @functools.wraps(end_transaction)
+    def ended(connection):  # the pool's proxy of a DBAPI connection, whose info is the pool record's
+        try:
+            end_transaction(connection)
+        finally:
+            try:
+                info = connection.info
+            except (AttributeError, NotImplementedError):  # a bare connection, or the first connect's stand-in
+                info = {}
+            _end_writing(info)
+
+    return ended
 
 
 def _end_writing(info: dict) -> None:

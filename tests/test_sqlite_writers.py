@@ -170,6 +170,14 @@ def test_processes_take_turns_on_a_file_lock_that_passes_to_the_waiting_one_when
     assert notes(engine) == ["this", "other"]
 
 
+def test_the_turn_passes_once_the_commit_has_ended_not_when_sqlalchemy_announces_it(engine):
+    free_while_committing = []
+    sa.event.listen(engine, "commit", lambda conn: free_while_committing.append(turn_is_free(engine)))
+    write(engine, "committed")
+    assert free_while_committing == [False]
+    assert turn_is_free(engine)
+
+
 def test_a_writer_that_waited_too_long_gives_up_and_the_turn_that_comes_later_is_let_go(engine, other_process):
     other = other_process()
     other.send("hold")
