@@ -38,6 +38,7 @@ from schemas.geo import DATUMS, canonical_datum, output_datum
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITING_GETS = frozenset({"ingest.OsmAnd"})  # OsmAnd and Traccar Client send their fixes as a GET
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
@@ -98,5 +99,5 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
 
 
 def _write_intent() -> bool:
-    # Outside a request (commands, the worker) assume a writer; GETs only read.
-    return not has_request_context() or request.method not in SAFE_METHODS
+    # Outside a request (commands, the worker) assume a writer; a GET only reads, but for a tracker's report.
+    return not has_request_context() or request.method not in SAFE_METHODS or request.endpoint in WRITING_GETS

@@ -255,3 +255,13 @@ def test_tracker_fixes_are_converted_from_wgs84_to_a_gcj02_deployment():
     expected = convert(22.5431, 114.0579, Datum.WGS84, Datum.GCJ02)
     assert (report.rows[0]["lat"], report.rows[0]["lon"]) == pytest.approx(expected, abs=1e-9)
     assert report.rows[0]["device_time"] == now
+
+
+def test_an_osmand_get_stores_fixes_so_it_queues_as_a_writer_like_a_post(app):
+    # On SQLite a reader that starts writing may find another writer went first, and fail.
+    from field_api.app import _write_intent
+
+    with app.test_request_context("/api/v1/ingest/osmand?id=token", method="GET"):
+        assert _write_intent()
+    with app.test_request_context("/api/v1/live/map", method="GET"):
+        assert not _write_intent()
