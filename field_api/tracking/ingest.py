@@ -146,10 +146,10 @@ def _covered(at: datetime, periods: Iterable[tuple[datetime, datetime | None, bo
 
 @dataclass
 class _Plan:
-    """What a batch will write: its new fixes with their flags, the stored fixes whose jump flag changes
-    as (id, device time, new flag), and the dispatches whose fence its usable fixes come near (None: every
-    dispatch they can affect, since stored fixes change their usability), the new fixes encoded for the
-    insert; the fixes off duty and already stored; and the stored fixes it saw within the batch's span."""
+    """What a batch will write, decided from what it read: the new fixes (flagged, and encoded for the insert),
+    the stored fixes whose jump flag changes (id, device time, flag) and the dispatches whose fence the new
+    usable fixes come near (None: all they can affect, as stored fixes change usability); with the counts of
+    fixes off duty and already stored, and the stored fixes it saw within the batch's span."""
 
     off_duty: int
     duplicate: int = 0
