@@ -7,6 +7,7 @@ import contextvars
 import enum
 import fcntl
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -198,7 +201,12 @@ class WriterTurn:
             return True
         process = self._process
         if process is None or process.pid != os.getpid():  # a forked child takes turns of its own
-            process = self._process = _ProcessTurn(self._path)
+            try:
+                process = self._process = _ProcessTurn(self._path)
+            except OSError as error:  # left to SQLite's own polling between processes, as before
+                log.warning("SQLite writers of other processes are not queued: %s", error)
+                self._path = None
+                return True
         if process.acquire(max(0.0, deadline - time.monotonic())):
             return True
         self._threads.release()
@@ -218,7 +226,8 @@ class _ProcessTurn:
 
     def __init__(self, path: str) -> None:
         self.pid = os.getpid()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        # flock needs no write access: any user of the service that can read the file takes turns with it.
+        self._fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
         weakref.finalize(self, os.close, self._fd)
         self._changed = threading.Condition()
         self._wanted = self._waiting = self._handed = False

@@ -202,3 +202,16 @@ def test_an_in_memory_database_needs_no_file_lock():
         conn.execute(sa.text("INSERT INTO note (body) VALUES ('kept')"))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT body FROM note")).scalars().all() == ["kept"]
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_the_processes_to_sqlites_own_polling(tmp_path, caplog):
+    (tmp_path / "blocked.sqlite3-writer.lock").mkdir()  # not a file this process can open
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'blocked.sqlite3'}")
+    configure_engine(engine, write_intent=lambda: True)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    write(engine, "still written")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT body FROM note")).scalars().all() == ["still written"]
+    assert "not queued" in caplog.text
+    engine.dispose()
