@@ -300,19 +300,18 @@ def test_a_batch_planned_before_another_request_stored_its_fixes_is_planned_agai
         app, surveyor, tracking, monkeypatch):
     fixes = tracking.drive(tracking.at(minutes=-20), 10)
     plan = ingest._plan
-    others: list = []
+    other: list[dict] = []
 
-    def another_request_stores_them_after_the_first_plan(*args, **kwargs):
+    def another_request_stores_them_after_this_plan(*args, **kwargs):
         planned = plan(*args, **kwargs)
-        if not others:
-            others.append("posting")
-            others.append(app.test_client().post("/api/v1/positions", headers=surveyor.headers,
-                                                 json={"fixes": fixes}).json)
+        monkeypatch.setattr(ingest, "_plan", plan)  # the other request, and this one's second plan, as they are
+        other.append(app.test_client().post("/api/v1/positions", headers=surveyor.headers,
+                                            json={"fixes": fixes}).json)
         return planned
 
-    monkeypatch.setattr(ingest, "_plan", another_request_stores_them_after_the_first_plan)
+    monkeypatch.setattr(ingest, "_plan", another_request_stores_them_after_this_plan)
     answer = tracking.post(surveyor, fixes).json
-    assert others[1]["accepted"] == 10
+    assert other[0]["accepted"] == 10
     assert (answer["accepted"], answer["duplicate"]) == (0, 10)
     assert len(stored(surveyor.user.id)) == 10
 
