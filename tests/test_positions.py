@@ -61,8 +61,8 @@ def test_the_insert_reports_only_the_fixes_it_stored_when_another_writer_got_som
     rows = [{"device_time": now - timedelta(seconds=s), "lat": 22.54, "lon": 114.05, "accuracy_m": 8.0,
              "speed_mps": None, "heading_deg": None, "altitude_m": None, "battery": None, "provider": None,
              "poor_accuracy": False, "implausible": False} for s in (30, 20, 10)]
-    insert = lambda batch, at: fast_insert.insert_fixes(db.session, surveyor.user.id, batch,  # noqa: E731
-                                                        received_at=at, source="api", device_id=None)
+    insert = lambda batch, at: fast_insert.insert(db.session, fast_insert.encode(  # noqa: E731
+        db.session, surveyor.user.id, batch, received_at=at, source="api", device_id=None))
     assert insert(rows[:2], now - timedelta(seconds=5)) == {r["device_time"] for r in rows[:2]}
     assert insert(rows, now) == {rows[2]["device_time"]}
     db.session.commit()

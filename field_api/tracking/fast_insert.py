@@ -88,9 +88,3 @@ def insert(session: Session, fixes: EncodedFixes) -> set[datetime]:
         FIX.c.surveyor_id == fixes.surveyor_id, FIX.c.received_at == fixes.received_at,
         FIX.c.device_time.in_(sorted(fixes.times)))).scalars())
 
-
-def insert_fixes(session: Session, surveyor_id: int, rows: list[dict[str, Any]], *, received_at: datetime,
-                 source: str, device_id: int | None) -> set[datetime]:
-    """Insert one surveyor's new fixes; return the device times actually stored (others were there already)."""
-    return insert(session, encode(session, surveyor_id, rows, received_at=received_at, source=source,
-                                  device_id=device_id))
